@@ -1,0 +1,3 @@
+from patchscope.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,335 @@
+"""The plain data that patchscope's stages pass to each other.
+
+Every stage takes and returns these dataclasses and nothing else, so that each
+stage can be tested alone and the renderers never reach back into a parser.
+Field names follow the JSON contract of ``docs/design.md``; the JSON renderer
+adds nothing that is not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class VerdictKind(StrEnum):
+    """Verdict words of the contract; the order of RANK is worst first."""
+
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+    VERIFIED = "verified"
+    PROVED = "proved"
+    NOT_CLAIMED = "not-claimed"
+
+
+# A patch's verdict is the worst of its parts: refuted < unknown < verified < proved.
+VERDICT_RANK = {
+    VerdictKind.REFUTED: 0,
+    VerdictKind.UNKNOWN: 1,
+    VerdictKind.VERIFIED: 2,
+    VerdictKind.PROVED: 3,
+}
+
+
+class Basis(StrEnum):
+    """What a verdict rests on.  The report must never claim more than this."""
+
+    PROOF = "proof"
+    SAMPLING = "sampling"
+    COUNTEREXAMPLE = "counterexample"
+    NONE = "none"
+
+
+class AnalysisMode(StrEnum):
+    MBOX = "mbox"  # only the hunks' old and new windows are known
+    TREE = "tree"  # whole old and new files of the touched files
+    TREE_WHOLE = "tree-whole"  # plus every caller anywhere in the tree
+
+
+# --------------------------------------------------------------------------
+# Reading the series
+
+
+@dataclass
+class Finding:
+    """One thing a reviewer should look at.  ``check`` is a stable id."""
+
+    check: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    patch: int | None = None  # index of the patch (1-based), None: series-wide
+
+
+@dataclass
+class Trailer:
+    key: str  # canonical spelling, e.g. "Reviewed-by"
+    value: str
+    source: str  # "patch" | "reply"
+    message_id: str | None = None  # the message it was read from
+
+
+@dataclass
+class Message:
+    """One decoded email."""
+
+    message_id: str
+    subject: str
+    author: str  # "Name <email>"
+    date: str | None
+    body: str  # decoded text, LF line ends
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SubjectTag:
+    """What ``[RFC PATCH net-next v3 2/7]`` says."""
+
+    prefixes: list[str]
+    version: int
+    index: int | None
+    total: int | None
+    title: str
+
+
+@dataclass
+class DiffLine:
+    kind: str  # " ", "+", "-"
+    text: str  # without the leading kind character and without the newline
+    old_lineno: int | None
+    new_lineno: int | None
+    position: int  # line number inside the patch's diff text (1-based)
+
+
+@dataclass
+class Hunk:
+    old_start: int
+    old_length: int
+    new_start: int
+    new_length: int
+    section: str  # the text after the second @@, often the enclosing function
+    lines: list[DiffLine]
+
+    @property
+    def old_window(self) -> list[str]:
+        return [dl.text for dl in self.lines if dl.kind in (" ", "-")]
+
+    @property
+    def new_window(self) -> list[str]:
+        return [dl.text for dl in self.lines if dl.kind in (" ", "+")]
+
+
+@dataclass
+class FileChange:
+    path: str  # the new path (the old one for a deleted file)
+    old_path: str | None
+    added: int
+    removed: int
+    is_new: bool = False
+    is_deleted: bool = False
+    is_rename: bool = False
+    is_binary: bool = False
+    old_blob: str | None = None  # abbreviated blob ids from the "index" line
+    new_blob: str | None = None
+    hunks: list[Hunk] = field(default_factory=list)
+
+
+@dataclass
+class ReviewComment:
+    author: str
+    text: str
+    file: str | None  # None: a general comment, not anchored to a diff line
+    line: int | None  # line in the new file (old file for a removed line)
+    side: str | None = None  # "new" | "old"
+    message_id: str | None = None
+    quoted: str | None = None  # the diff line it is anchored to, as quoted
+
+
+# --------------------------------------------------------------------------
+# C analysis
+
+
+@dataclass
+class Param:
+    type: str  # e.g. "unsigned long", "struct vm_area_struct *"
+    name: str  # "" for an unnamed prototype parameter
+
+
+@dataclass
+class Declaration:
+    """One place that declares a changed function: a prototype or a definition."""
+
+    file: str
+    line: int  # new side
+    kind: str  # "prototype" | "definition"
+    old_params: list[Param]
+    new_params: list[Param]
+    old_body: str | None = None  # definitions only: source of the body, old side
+    new_body: str | None = None
+    body_complete: bool = False  # the whole body is known (tree mode or whole hunk)
+
+
+@dataclass
+class Renamed:
+    old: str
+    new: str
+
+
+@dataclass
+class SignatureChange:
+    """A function whose parameter list the patch changes."""
+
+    function: str
+    file: str  # where its primary definition lives (else the first declaration)
+    line: int
+    old_params: list[Param]
+    new_params: list[Param]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    renamed: list[Renamed] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    declarations: list[Declaration] = field(default_factory=list)
+    # filled by the equivalence stage
+    body_verdict: Verdict | None = None
+    substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr
+
+
+@dataclass
+class Argument:
+    text: str  # exact source text, comments and layout inside it kept
+    annotation: str | None = None  # a "/* name = */" comment before it
+    param: str | None = None  # the parameter it is aligned to, if known
+
+
+@dataclass
+class CallSite:
+    function: str
+    caller: str
+    file: str
+    line: int  # new side
+    old_line: int | None
+    old_args: list[Argument] | None  # None: no old call (a new caller)
+    new_args: list[Argument] | None  # None: the call was removed
+    mode: AnalysisMode = AnalysisMode.MBOX
+    complete: bool = True  # False: the call runs past what is visible
+    incomplete_reason: str | None = None
+    # caller text before the call (from the caller's start or the window's),
+    # for engines that need the caller's context (mas_set, vma_iter_set ...)
+    old_context: str | None = None
+    new_context: str | None = None
+    verdict: Verdict | None = None
+
+
+# --------------------------------------------------------------------------
+# Equivalence
+
+
+@dataclass
+class Counterexample:
+    """A concrete input on which old and new differ, with what each does."""
+
+    arch: str
+    scenario: dict[str, Any]  # the layout: VMAs, tree kind, start, markers
+    old_args: dict[str, Any]  # parameter -> value (ints, None for NULL)
+    new_args: dict[str, Any]
+    old: dict[str, Any]  # observations of the old call
+    new: dict[str, Any]  # observations of the new call
+    difference: str  # one sentence: the first observation that differs
+
+
+@dataclass
+class Verdict:
+    kind: VerdictKind
+    method: str  # how it was decided, e.g. "substitution tree_max := ceiling"
+    reason: str  # one human sentence
+    basis: Basis = Basis.NONE
+    scenarios: int | None = None  # sampling: how many ran
+    seed: int | None = None
+    arch: str | None = None
+    counterexample: Counterexample | None = None
+    steps: list[str] = field(default_factory=list)  # the proof's steps, for the report
+
+
+@dataclass
+class NfcResult:
+    verdict: VerdictKind
+    reasons: list[str] = field(default_factory=list)
+    basis: Basis = Basis.NONE
+
+
+# --------------------------------------------------------------------------
+# The series
+
+
+@dataclass
+class Patch:
+    index: int  # M of M/T; 1 for a lone patch without a tag
+    total: int
+    version: int
+    subject: str  # the title without the [PATCH ...] tag
+    full_subject: str
+    author: str
+    message_id: str
+    date: str | None
+    body: str  # the commit message (above the first "---")
+    diff_text: str  # the diff part of the mail, as it was sent
+    claims_nfc: bool = False
+    nfc_claim: str | None = None  # the sentence that makes the claim
+    trailers: list[Trailer] = field(default_factory=list)
+    files: list[FileChange] = field(default_factory=list)
+    replies: list[Message] = field(default_factory=list)
+    review_comments: list[ReviewComment] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    signature_changes: list[SignatureChange] = field(default_factory=list)
+    call_sites: list[CallSite] = field(default_factory=list)
+    nfc: NfcResult | None = None
+    mode: AnalysisMode = AnalysisMode.MBOX
+
+
+@dataclass
+class Series:
+    source: str  # what the user named
+    subject: str  # the cover letter's title, else the first patch's
+    version: int
+    total: int
+    base_commit: str | None
+    message_id: str | None  # the cover letter's, else the first patch's
+    cover: Message | None = None
+    patches: list[Patch] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    duplicated: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # series-wide
+    mode: AnalysisMode = AnalysisMode.MBOX
+
+    def all_findings(self) -> list[Finding]:
+        out = list(self.findings)
+        for p in self.patches:
+            out.extend(p.findings)
+        return out
+
+
+@dataclass
+class CheckOptions:
+    """What the user asked ``patchscope check`` for, after parsing the command line."""
+
+    source: str
+    tree: str | None = None
+    base: str | None = None
+    arch: str = "x86_64"
+    compile_commands: str | None = None
+    scenarios: int = 2000
+    seed: int = 1
+    jobs: int = 1
+    output_format: str = "text"
+    html: str | None = None
+    color: bool = False
+    progress: bool = False

@@ -1,0 +1,25 @@
+"""Renderers: one module per output format, each a function of a checked Series."""
+
+from __future__ import annotations
+
+from patchscope.core import CheckOptions, Series
+
+
+def render(series: Series, options: CheckOptions) -> str:
+    """Return what ``patchscope check`` prints on stdout for ``options.output_format``."""
+    fmt = options.output_format
+    if fmt == "json":
+        from patchscope.render.json import render_json
+
+        return render_json(series, options)
+    if fmt == "b4":
+        from patchscope.render.b4 import render_b4
+
+        return render_b4(series, options)
+    if fmt == "b4-json":
+        from patchscope.render.b4 import render_b4_json
+
+        return render_b4_json(series, options)
+    from patchscope.render.text import render_text
+
+    return render_text(series, options)
