@@ -1,0 +1,78 @@
+"""The one place that loads libclang and tokenizes C text.
+
+The ``libclang`` wheel bundles ``libclang.so`` but none of clang's builtin
+headers, so every parse here runs with ``-nostdinc``; callers that need more
+pass their own flags.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from clang import cindex
+
+BASE_FLAGS = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-w"]
+
+
+@functools.cache
+def index() -> cindex.Index:
+    return cindex.Index.create()
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "KEYWORD", "IDENTIFIER", "LITERAL", "PUNCTUATION", "COMMENT"
+    spelling: str
+    start: int  # byte offset in the text
+    end: int
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+def parse(path: str, text: str, flags: list[str] | None = None) -> cindex.TranslationUnit:
+    """Parse *text* as if it were the file *path*; never touches the disk."""
+    return index().parse(
+        path,
+        args=BASE_FLAGS + list(flags or []),
+        unsaved_files=[(path, text)],
+        options=cindex.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
+        | cindex.TranslationUnit.PARSE_INCOMPLETE,
+    )
+
+
+def tokenize(text: str, *, comments: bool = True) -> list[Token]:
+    """Lex *text* with clang's lexer (no preprocessing, no parsing).
+
+    Works on fragments (a hunk window, an argument, an expression): the lexer
+    does not care whether the text is a whole translation unit.  Offsets are
+    byte offsets into ``text.encode()``.
+    """
+    path = "fragment.c"
+    tu = index().parse(
+        path,
+        args=BASE_FLAGS,
+        unsaved_files=[(path, text)],
+        options=cindex.TranslationUnit.PARSE_INCOMPLETE,
+    )
+    data = text.encode()
+    end = cindex.SourceLocation.from_offset(tu, tu.get_file(path), len(data))
+    start = cindex.SourceLocation.from_offset(tu, tu.get_file(path), 0)
+    extent = cindex.SourceRange.from_locations(start, end)
+    out = []
+    for tok in tu.get_tokens(extent=extent):
+        kind = tok.kind.name
+        if kind == "COMMENT" and not comments:
+            continue
+        ext = tok.extent
+        out.append(
+            Token(
+                kind=kind,
+                spelling=tok.spelling,
+                start=ext.start.offset,
+                end=ext.end.offset,
+                line=ext.start.line,
+                column=ext.start.column,
+            )
+        )
+    return out
