@@ -211,6 +211,21 @@ class Argument:
 
 
 @dataclass
+class AlignedArgument:
+    """One row of a call site's old and new arguments, side by side."""
+
+    param: str | None
+    old: Argument | None
+    new: Argument | None
+
+    @property
+    def changed(self) -> bool:
+        if self.old is None or self.new is None:
+            return True
+        return " ".join(self.old.text.split()) != " ".join(self.new.text.split())
+
+
+@dataclass
 class CallSite:
     function: str
     caller: str
@@ -227,6 +242,30 @@ class CallSite:
     old_context: str | None = None
     new_context: str | None = None
     verdict: Verdict | None = None
+
+    def aligned(self) -> list[AlignedArgument]:
+        """Old and new arguments paired by parameter.
+
+        ``Argument.param`` names the parameter in the new signature when it
+        persists (renames followed) and the old name when it was removed, so
+        equal names pair up; without names, arguments pair by position.
+        """
+        old = list(self.old_args or [])
+        new = list(self.new_args or [])
+        if all(a.param for a in old + new):
+            old_by = {a.param: a for a in old}
+            rows = [AlignedArgument(a.param, old_by.pop(a.param, None), a) for a in new]
+            rows += [AlignedArgument(p, a, None) for p, a in old_by.items()]
+            return rows
+        width = max(len(old), len(new))
+        return [
+            AlignedArgument(
+                (new[i].param if i < len(new) else old[i].param),
+                old[i] if i < len(old) else None,
+                new[i] if i < len(new) else None,
+            )
+            for i in range(width)
+        ]
 
 
 # --------------------------------------------------------------------------
