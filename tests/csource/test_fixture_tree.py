@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,10 @@ def test_seed_hunks_land_on_their_stated_lines(kernel_tree: Callable[..., Path])
     repo = kernel_tree()
     done = subprocess.run(
         ["git", "apply", "--check", "--verbose", str(SEED_PATCH)],
-        cwd=repo, capture_output=True, text=True, check=True,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = done.stdout + done.stderr
     assert "Checking patch mm/vma.c" in out
