@@ -1,0 +1,157 @@
+"""Where a series comes from: files, directories, stdin, or a git range.
+
+Everything ends up as a list of raw messages (bytes); nothing here decodes
+mail.  Errors name the input and the problem in one line (InputError).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import os
+import re
+import sys
+import zlib
+
+from patchscope.errors import InputError
+from patchscope.series.mbox import looks_like_mbox, split_mbox
+
+_PATCH_SUFFIXES = (".patch", ".eml", ".mbox", ".mbx", ".diff", ".txt", ".gz")
+_RANGE = re.compile(r"^[^\s-][^\s]*\.\.\.?[^\s]*$|^[^\s-][^\s]*\.\.$")
+_BARE_DIFF = ("diff --git ", "Index: ", "--- ")
+_MAX_CONTROL_RATIO = 0.05
+
+
+def _decompress(label: str, data: bytes) -> bytes:
+    try:
+        if data[:2] == b"\x1f\x8b":
+            return gzip.decompress(data)
+        if data[:3] == b"BZh":
+            return bz2.decompress(data)
+        if data[:6] == b"\xfd7zXZ\x00":
+            return lzma.decompress(data)
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as err:
+        raise InputError(label, f"corrupt compressed data ({err})") from None
+    return data
+
+
+def _check_text(label: str, data: bytes) -> None:
+    if not data.strip():
+        raise InputError(label, "empty input, no patch to read")
+    head = data[:65536]
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
+    if b"\x00" in head or control > _MAX_CONTROL_RATIO * len(head):
+        raise InputError(label, "binary data, not a mailbox or patch")
+
+
+def split_messages(label: str, data: bytes) -> list[bytes]:
+    """Raw messages of one file's contents (mbox, one mail, or a bare diff)."""
+    data = _decompress(label, data)
+    _check_text(label, data)
+    data = data.replace(b"\r\n", b"\n").lstrip(b"\n")
+    if looks_like_mbox(data):
+        return split_mbox(data)
+    if data.startswith(tuple(p.encode() for p in _BARE_DIFF)):
+        # A diff with no mail around it: make one, titled after the file.
+        title = os.path.basename(label) or "stdin"
+        return [f"Subject: {title}\n\n".encode() + data]
+    return [data]
+
+
+def _read_file(label: str, path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except PermissionError:
+        raise InputError(label, "permission denied") from None
+    except IsADirectoryError:
+        raise InputError(label, "is a directory") from None
+    except OSError as err:
+        raise InputError(label, f"cannot read: {err.strerror or err}") from None
+
+
+def _read_directory(label: str, path: str) -> list[bytes]:
+    try:
+        names = sorted(os.listdir(path))
+    except OSError as err:
+        raise InputError(label, f"cannot list directory: {err.strerror or err}") from None
+    files = [
+        n
+        for n in names
+        if n.endswith(_PATCH_SUFFIXES)
+        and not n.startswith(".")
+        and os.path.isfile(os.path.join(path, n))
+    ]
+    if not files:
+        raise InputError(label, "directory holds no .patch, .eml or .mbox files")
+    messages: list[bytes] = []
+    for name in files:
+        file_label = os.path.join(label, name)
+        data = _read_file(file_label, os.path.join(path, name))
+        if not data.strip():
+            continue
+        messages.extend(split_messages(file_label, data))
+    return messages
+
+
+def looks_like_range(source: str) -> bool:
+    """``A..B``, ``A...B`` or ``A..``: something git may resolve to commits."""
+    return bool(_RANGE.match(source))
+
+
+def _read_range(source: str, cwd: str) -> list[bytes]:
+    import git  # GitPython; imported late, it is slow to import
+
+    try:
+        repo = git.Repo(cwd, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise InputError(
+            source, f"no such file, and {cwd} is not in a git repository for a revision range"
+        ) from None
+    try:
+        # format-patch only reads objects: the worktree, index and refs stay as they are.
+        out = repo.git.execute(
+            [
+                "git",
+                "-c",
+                "format.coverLetter=false",
+                "format-patch",
+                "--stdout",
+                "--no-cover-letter",
+                "--end-of-options",
+                source,
+            ],
+            stdout_as_string=False,
+        )
+    except git.GitCommandError as err:
+        stderr = str(err.stderr or "").strip().splitlines()
+        reason = stderr[-1].strip().removeprefix("stderr: ").strip("'") if stderr else "failed"
+        raise InputError(
+            source, f"not a file, and git cannot read it as a range: {reason}"
+        ) from None
+    finally:
+        repo.close()
+    assert isinstance(out, bytes)
+    if not out.strip():
+        raise InputError(source, "revision range holds no commits")
+    return split_mbox(out.replace(b"\r\n", b"\n"))
+
+
+def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
+    """The raw messages of SOURCE and the label to name it by in messages.
+
+    SOURCE is a file (mbox, gzip/bzip2/xz mbox, .patch, .eml), a directory of
+    format-patch files, ``-`` for stdin, or a revision range in the git
+    repository at *cwd*.
+    """
+    if source == "-":
+        label = "<stdin>"
+        return label, split_messages(label, sys.stdin.buffer.read())
+    if os.path.isdir(source):
+        return source, _read_directory(source, source)
+    if os.path.exists(source):
+        return source, split_messages(source, _read_file(source, source))
+    if looks_like_range(source):
+        return source, _read_range(source, cwd)
+    raise InputError(source, "no such file or directory")
