@@ -86,6 +86,8 @@ def _checked_lines(diff_text: str) -> tuple[list[str], list[int]]:
     Raises DiffError when a hunk's lines do not add up to its header's counts.
     """
     lines = diff_text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final newline does not start another line
     kept: list[str] = []
     positions: list[int] = []
     current_file = "?"

@@ -24,6 +24,7 @@ _SIGN_OFF = re.compile(
     r"many thanks|thanks again|ta)\b[^.!?]{0,30}[,.!]?$",
     re.IGNORECASE,
 )
+_SNIP = re.compile(r"^(?:\[?\.\.\.\]?|<\.\.\.>|\[?snip(?:ped)?\]?|-+\s*8<.*)$", re.IGNORECASE)
 _NAME_LINE = re.compile(r"^[A-Z][\w.'-]*(?:[ /][\w.'@-]+){0,3}$")
 
 
@@ -131,13 +132,13 @@ class _Matcher:
                 if not self.in_diff or self.current is None:
                     return None
                 if self.cursor < len(self.current.keys) and self.current.keys[self.cursor] == key:
-                    return self._take(self.current, self.cursor, content)
+                    return self._take(self.current, self.cursor, cand)
                 return None
             if key[0] == " " and not self.in_diff:
                 continue  # indented prose in a quoted commit message
             found = self._search(key)
             if found is not None:
-                return self._take(found[0], found[1], content)
+                return self._take(found[0], found[1], cand)
         return None
 
     def _search(self, key: tuple[str, str]) -> tuple[_FileIndex, int] | None:
@@ -156,7 +157,14 @@ class _Matcher:
 
     def _take(self, fi: _FileIndex, i: int, quoted: str) -> _Anchor:
         self.current, self.cursor = fi, i + 1
-        return _Anchor(fi.file, fi.lines[i], quoted.strip())
+        return _Anchor(fi.file, fi.lines[i], quoted.rstrip())
+
+
+def _is_prose(content: str) -> bool:
+    text = content.strip()
+    if not text or _SNIP.match(text):
+        return False
+    return content[:1] not in (" ", "+", "-") or content[1:2] not in (" ", "+", "-", "\t", "")
 
 
 def _is_own_name(line: str, author: str) -> bool:
@@ -234,6 +242,10 @@ def review_comments(reply: Message, patch: Patch) -> list[ReviewComment]:
         found = matcher.match(content)
         if found is not None:
             anchor = found
+        elif _is_prose(content):
+            # Quoted prose (a commit message, another reviewer's words) ends
+            # the quoted diff: what follows answers the prose, not a line.
+            anchor = None
     if block:
         blocks.append((block_anchor, block))
 
