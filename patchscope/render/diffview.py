@@ -1,0 +1,150 @@
+"""The diff as the report shows it: highlighted lines with review comments under them.
+
+Highlighting is Pygments' HtmlFormatter over each hunk as one text, so that
+a comment or string spanning lines is coloured right; the formatter closes
+its spans at every line end, which lets the output be split back into lines.
+Pygments escapes the code itself; nothing else here produces markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from markupsafe import Markup
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.styles import get_style_by_name
+from pygments.util import ClassNotFound
+
+from patchscope.core import FileChange, Hunk, ReviewComment
+
+# Characters that reorder or hide text (Trojan Source) and C0/C1 controls: shown
+# as a visible <U+XXXX> so that a reviewer sees what the compiler sees.
+HIDDEN = re.compile(
+    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+LIGHT_STYLE = "default"
+DARK_STYLE = "github-dark"
+
+
+def visible(text: str) -> str:
+    """*text* with bidi and control characters spelled out as ``<U+XXXX>``."""
+    return HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+@dataclass
+class DiffRow:
+    kind: str  # " ", "+", "-", or "@" for a hunk header
+    old_lineno: int | None
+    new_lineno: int | None
+    code: Markup
+    anchor: str
+    comments: list[ReviewComment] = field(default_factory=list)
+
+
+@dataclass
+class FileView:
+    change: FileChange
+    anchor: str
+    rows: list[DiffRow]
+
+
+@dataclass
+class DiffView:
+    files: list[FileView]
+    unanchored: list[ReviewComment]
+
+
+def _lexer(path: str) -> Lexer:
+    try:
+        return get_lexer_for_filename(path, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return TextLexer(stripnl=False, ensurenl=False)
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight_lines(lexer: Lexer, lines: list[str]) -> list[Markup]:
+    if not lines:
+        return []
+    text = "\n".join(visible(line) for line in lines) + "\n"
+    out = highlight(text, lexer, _FORMATTER).split("\n")
+    if out and out[-1] == "":
+        out.pop()
+    if len(out) != len(lines):  # never trust a split that lost lines: plain escaping
+        return [Markup(escape(visible(line))) for line in lines]
+    return [Markup(part) for part in out]  # noqa: S704 - Pygments escaped the source
+
+
+def _hunk_rows(lexer: Lexer, hunk: Hunk, prefix: str) -> list[DiffRow]:
+    header = f"@@ -{hunk.old_start},{hunk.old_length} +{hunk.new_start},{hunk.new_length} @@"
+    if hunk.section:
+        header += " " + hunk.section
+    rows = [DiffRow("@", None, None, Markup(escape(visible(header))), f"{prefix}-h")]
+    code = _highlight_lines(lexer, [dl.text for dl in hunk.lines])
+    for i, (dl, html) in enumerate(zip(hunk.lines, code, strict=True)):
+        rows.append(DiffRow(dl.kind, dl.old_lineno, dl.new_lineno, html, f"{prefix}-{i}"))
+    return rows
+
+
+def _matches(comment: ReviewComment, change: FileChange) -> bool:
+    return comment.file is not None and comment.file in (change.path, change.old_path)
+
+
+def _anchor_row(comment: ReviewComment, rows: list[DiffRow]) -> DiffRow | None:
+    if comment.line is None:
+        return None
+    by_new = [r for r in rows if r.kind in (" ", "+") and r.new_lineno == comment.line]
+    by_old = [r for r in rows if r.kind in (" ", "-") and r.old_lineno == comment.line]
+    order = (by_old, by_new) if comment.side == "old" else (by_new, by_old)
+    for found in order:
+        if found:
+            return found[0]
+    return None
+
+
+def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: str) -> DiffView:
+    """Rows of every file's hunks, each review comment under the line it is anchored to.
+
+    A comment whose file or line is not in the diff is returned in
+    ``unanchored``, so that the report still shows it, with its quote.
+    """
+    views: list[FileView] = []
+    placed: set[int] = set()
+    for fi, change in enumerate(files):
+        lexer = _lexer(change.path)
+        rows: list[DiffRow] = []
+        for hi, hunk in enumerate(change.hunks):
+            rows.extend(_hunk_rows(lexer, hunk, f"{prefix}-f{fi}-h{hi}"))
+        for ci, comment in enumerate(comments):
+            if ci in placed or not _matches(comment, change):
+                continue
+            row = _anchor_row(comment, rows)
+            if row is not None:
+                row.comments.append(comment)
+                placed.add(ci)
+        views.append(FileView(change, f"{prefix}-f{fi}", rows))
+    rest = [c for ci, c in enumerate(comments) if ci not in placed]
+    return DiffView(views, rest)
+
+
+def pygments_css(scope: str) -> str:
+    """Token colours for light and dark schemes, scoped under *scope*."""
+    light = HtmlFormatter(style=get_style_by_name(LIGHT_STYLE)).get_style_defs(scope)
+    dark = HtmlFormatter(style=get_style_by_name(DARK_STYLE)).get_style_defs(scope)
+    def tokens_only(css: str) -> str:
+        # only the token rules: the page sets its own backgrounds and line heights
+        return "\n".join(ln for ln in css.splitlines() if ln.startswith(f"{scope} ."))
+
+    return (
+        tokens_only(light)
+        + "\n@media screen and (prefers-color-scheme: dark) {\n"
+        + tokens_only(dark)
+        + "\n}\n"
+    )
