@@ -254,3 +254,8 @@ def parse_expr(text: str) -> Expr:
     """
     tokens = [t for t in tokenize(text) if t.kind != "COMMENT"]
     return _Parser(tokens, " ".join(text.split())).parse()
+
+
+def parse_tokens(tokens: list[Token], source: str) -> Expr:
+    """Parse an expression from tokens already lexed (comments removed)."""
+    return _Parser([t for t in tokens if t.kind != "COMMENT"], source).parse()

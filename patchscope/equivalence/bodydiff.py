@@ -1,0 +1,240 @@
+"""Token-level comparison of a function's old and new bodies.
+
+The bodies are lexed by clang (comments dropped, so layout and comments never
+count), assertion statements (``WARN_ON_ONCE(...);`` and kin) are set aside,
+and the remaining streams are diffed token by token.  Each run of differing
+tokens is widened to the smallest enclosing expression on both sides, and the
+two expressions are parsed, so that the substitution search compares trees
+(redundant parentheses gone), not text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from patchscope.clang import Token, tokenize
+from patchscope.equivalence.cparse import parse_tokens
+from patchscope.equivalence.expr_ast import Expr
+from patchscope.errors import ParseError
+
+# WARN_ON, WARN_ON_ONCE, WARN, WARN_ONCE, VM_WARN_ON*, BUG_ON, VM_BUG_ON*,
+# BUILD_BUG_ON: their first argument is the condition.
+_ASSERTION = re.compile(r"^(VM_)?(WARN|BUG|BUILD_BUG)(_ON)?(_ONCE)?(_[A-Z]+)?$")
+
+_ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+_STOP = (
+    frozenset({";", "{", "}", ",", "return", "case", "goto", "if", "while", "for", "do", "else"})
+    | frozenset({"switch", "break", "continue"})
+    | _ASSIGN_OPS
+)
+_STATEMENT_START = frozenset({";", "{", "}", "else", ")"})
+
+
+def is_assertion(name: str) -> bool:
+    return bool(_ASSERTION.match(name)) and name not in ("WARN_ON_SMP",)
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """One assertion statement: ``WARN_ON_ONCE(cond);``."""
+
+    name: str
+    condition: tuple[Token, ...]
+    start: int  # token span in its stream, the ';' included
+    end: int
+
+    @property
+    def spelling(self) -> tuple[str, ...]:
+        return (self.name, *(t.spelling for t in self.condition))
+
+    @property
+    def condition_text(self) -> str:
+        return " ".join(t.spelling for t in self.condition)
+
+    def parse_condition(self) -> Expr:
+        return parse_tokens(list(self.condition), self.condition_text)
+
+    def text(self) -> str:
+        from patchscope.equivalence.expr_ast import to_c
+
+        try:
+            cond = to_c(self.parse_condition())
+        except ParseError:
+            cond = self.condition_text
+        return f"{self.name}({cond})"
+
+
+def body_tokens(text: str) -> list[Token]:
+    """The body's tokens, comments dropped."""
+    return [t for t in tokenize(text) if t.kind != "COMMENT"]
+
+
+def _matching(tokens: list[Token], open_index: int) -> int | None:
+    depth = 0
+    for k in range(open_index, len(tokens)):
+        s = tokens[k].spelling
+        if s in ("(", "["):
+            depth += 1
+        elif s in (")", "]"):
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def find_assertions(tokens: list[Token]) -> list[Assertion]:
+    """Assertion statements standing alone (``NAME(cond, ...);``)."""
+    out = []
+    for k, t in enumerate(tokens):
+        if t.kind != "IDENTIFIER" or not is_assertion(t.spelling):
+            continue
+        if k > 0 and tokens[k - 1].spelling not in _STATEMENT_START:
+            continue
+        if k + 1 >= len(tokens) or tokens[k + 1].spelling != "(":
+            continue
+        close = _matching(tokens, k + 1)
+        if close is None or close + 1 >= len(tokens) or tokens[close + 1].spelling != ";":
+            continue
+        # the condition is the first argument
+        depth, stop = 0, close
+        for m in range(k + 2, close):
+            s = tokens[m].spelling
+            if s in ("(", "["):
+                depth += 1
+            elif s in (")", "]"):
+                depth -= 1
+            elif s == "," and depth == 0:
+                stop = m
+                break
+        out.append(Assertion(t.spelling, tuple(tokens[k + 2 : stop]), k, close + 2))
+    return out
+
+
+def without(tokens: list[Token], spans: list[Assertion]) -> list[Token]:
+    drop: set[int] = set()
+    for a in spans:
+        drop.update(range(a.start, a.end))
+    return [t for k, t in enumerate(tokens) if k not in drop]
+
+
+@dataclass
+class Region:
+    """A run of differing tokens widened to whole expressions on both sides."""
+
+    old: list[Token]
+    new: list[Token]
+
+    @property
+    def old_text(self) -> str:
+        return " ".join(t.spelling for t in self.old)
+
+    @property
+    def new_text(self) -> str:
+        return " ".join(t.spelling for t in self.new)
+
+
+def _widen_left(tokens: list[Token], lo: int, hi: int) -> int:
+    """First index of the expression holding tokens[lo:hi]."""
+    depth = 0
+    k = hi - 1
+    while k >= 0:
+        s = tokens[k].spelling
+        if s in (")", "]"):
+            depth += 1
+        elif s in ("(", "["):
+            if depth == 0 and k < lo:
+                return k + 1
+            depth -= 1
+        elif depth == 0 and k < lo and s in _STOP:
+            return k + 1
+        k -= 1
+    return 0
+
+
+def _widen_right(tokens: list[Token], lo: int, hi: int) -> int:
+    """One past the last index of the expression holding tokens[lo:hi]."""
+    depth = 0
+    k = lo
+    while k < len(tokens):
+        s = tokens[k].spelling
+        if s in ("(", "["):
+            depth += 1
+        elif s in (")", "]"):
+            if depth == 0 and k >= hi:
+                return k
+            depth -= 1
+        elif depth == 0 and k >= hi and s in _STOP:
+            return k
+        k += 1
+    return len(tokens)
+
+
+def diff_regions(old: list[Token], new: list[Token]) -> list[Region]:
+    """The differing runs between *old* and *new*, each widened to whole
+    expressions (and merged when widening makes two runs overlap)."""
+    matcher = difflib.SequenceMatcher(
+        None, [t.spelling for t in old], [t.spelling for t in new], autojunk=False
+    )
+    spans = [
+        [i1, i2, j1, j2] for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
+    while True:
+        widened = []
+        for i1, i2, j1, j2 in spans:
+            left = j1 - _widen_left(new, j1, j2)
+            right = _widen_right(new, j1, j2) - j2
+            # the old side gets the same context; its own scan may reach further
+            left = max(left, i1 - _widen_left(old, i1, i2))
+            right = max(right, _widen_right(old, i1, i2) - i2)
+            widened.append([i1 - left, i2 + right, j1 - left, j2 + right])
+        widened.sort(key=lambda s: (s[2], s[0]))
+        merged: list[list[int]] = []
+        for s in widened:
+            if merged and (s[2] < merged[-1][3] or s[0] < merged[-1][1]):
+                m = merged[-1]
+                merged[-1] = [min(m[0], s[0]), max(m[1], s[1]), min(m[2], s[2]), max(m[3], s[3])]
+            else:
+                merged.append(s)
+        if merged == spans:
+            break
+        spans = merged
+    return [
+        Region(old[max(i1, 0) : i2], new[max(j1, 0) : j2]) for i1, i2, j1, j2 in spans
+    ]
+
+
+def assigned_names(tokens: list[Token]) -> set[str]:
+    """Names and member chains the code may write: assigned, incremented, or
+    whose address it takes."""
+    out: set[str] = set()
+    n = len(tokens)
+    for k, t in enumerate(tokens):
+        if t.kind != "IDENTIFIER" or (k > 0 and tokens[k - 1].spelling in ("->", ".")):
+            continue
+        # the longest member chain starting here
+        chain = [t.spelling]
+        m = k + 1
+        while (
+            m + 1 < n
+            and tokens[m].spelling in ("->", ".")
+            and tokens[m + 1].kind == "IDENTIFIER"
+        ):
+            chain += [tokens[m].spelling, tokens[m + 1].spelling]
+            m += 2
+        before = tokens[k - 1].spelling if k > 0 else ""
+        after = tokens[m].spelling if m < n else ""
+        if after in _ASSIGN_OPS or after in ("++", "--") or before in ("++", "--", "&"):
+            out.add("".join(chain))
+    return out
+
+
+def uses_name(tokens: list[Token], name: str) -> bool:
+    """Whether *name* occurs as an identifier (not as a field after -> or .)."""
+    return any(
+        t.kind == "IDENTIFIER"
+        and t.spelling == name
+        and not (k > 0 and tokens[k - 1].spelling in ("->", "."))
+        for k, t in enumerate(tokens)
+    )

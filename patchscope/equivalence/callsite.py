@@ -1,0 +1,214 @@
+"""Checking one call site against a body's substitution.
+
+A call is `proved` when each new argument equals the substitution applied to
+the same call's old arguments (old arguments bound to old parameters): first
+by tree identity after parsing (whitespace, comments and redundant
+parentheses gone), else by an exact z3 proof.  Assertions the patch added are
+also checked with the call's own new arguments, so that one the call can
+trigger is reported even where the substitution does not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from patchscope.arch import ArchProfile
+from patchscope.core import Argument, CallSite, SignatureChange
+from patchscope.equivalence.bodydiff import body_tokens
+from patchscope.equivalence.ceval import PURE_CALLS
+from patchscope.equivalence.cparse import parse_expr
+from patchscope.equivalence.ctypes import CType
+from patchscope.equivalence.expr_ast import Call, Expr, Unary, substitute, to_c, walk
+from patchscope.equivalence.substitution import BodyProof
+from patchscope.equivalence.symbolic import ProofResult, prove_always_false, prove_equal
+from patchscope.errors import ParseError
+
+
+@dataclass
+class ReachableAssertion:
+    assertion: str
+    condition: str  # with the call's new arguments in place
+    model: dict[str, int]
+
+
+@dataclass
+class CallProof:
+    """The outcome of the substitution check of one call site."""
+
+    status: str  # "proved" | "differs" | "unknown"
+    reason: str
+    method: str
+    steps: list[str] = field(default_factory=list)
+    counter_model: dict[str, int] | None = None
+    used_solver: bool = False
+    reachable: list[ReachableAssertion] = field(default_factory=list)
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+
+def _parse_arg(arg: Argument) -> Expr | None:
+    try:
+        return parse_expr(arg.text)
+    except ParseError:
+        return None
+
+
+def _normal_text(arg: Argument) -> str:
+    try:
+        return " ".join(t.spelling for t in body_tokens(arg.text))
+    except Exception:
+        return " ".join(arg.text.split())
+
+
+def _side_effect_free(e: Expr | None) -> bool:
+    if e is None:
+        return False
+    return not any(
+        (isinstance(n, Call) and n.func not in PURE_CALLS) or (isinstance(n, Unary) and n.op == "*")
+        for n in walk(e)
+    )
+
+
+def _bind(names: list[str], args: list[Argument]) -> dict[str, Argument] | None:
+    if len(names) != len(args) or not all(names):
+        return None
+    return dict(zip(names, args, strict=True))
+
+
+def check_call(
+    body: BodyProof, change: SignatureChange, call: CallSite, profile: ArchProfile
+) -> CallProof:
+    """Check *call* against the substitution *body* found for *change*."""
+    method = "substitution " + body.substitution_text()
+    proof = CallProof("proved", "", method)
+    old = _bind([p.name for p in change.old_params], call.old_args or [])
+    new = _bind([p.name for p in change.new_params], call.new_args or [])
+    if old is None or new is None:
+        proof.status = "unknown"
+        proof.reason = (
+            "the call's arguments do not line up with the parameters "
+            f"({len(call.old_args or [])} old for {len(change.old_params)}, "
+            f"{len(call.new_args or [])} new for {len(change.new_params)})"
+        )
+        return proof
+    old_e = {p: _parse_arg(a) for p, a in old.items()}
+    new_e = {p: _parse_arg(a) for p, a in new.items()}
+    identity_all = True
+    for p in [q.name for q in change.new_params]:
+        if p in body.sigma and body.sigma[p] is None:
+            if not _side_effect_free(new_e[p]):
+                return _undecided(proof, f"argument `{new[p].text}` for the unused {p} "
+                                  "may have side effects")
+            proof.steps.append(f"{p}: not read by the body; `{new[p].text}` has no side effects")
+            continue
+        target = body.sigma.get(p)
+        if target is None:  # a kept parameter
+            if p not in old:
+                return _undecided(proof, f"no substitution is known for {p}")
+            if _normal_text(old[p]) == _normal_text(new[p]):
+                continue  # unchanged argument text
+            want: Expr | None = old_e[p]
+            what = f"old {p} argument"
+        else:
+            needed = {n for n in body.sigma_names(p) if n in old}
+            if any(old_e[n] is None for n in needed):
+                return _undecided(proof, f"an old argument for {', '.join(sorted(needed))} "
+                                  "cannot be parsed")
+            want = substitute(target, {n: old_e[n] for n in needed})  # type: ignore[misc]
+            what = f"{to_c(target)} with the old arguments"
+        ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile)
+        identity_all &= ok == "identity"
+        if ok == "differs":
+            return proof
+        if ok == "unknown":
+            return proof
+    for r, derived in body.tau.items():
+        needed_new = {n: new_e[n] for n in new if n in body.tau_names(r)}
+        if any(v is None for v in needed_new.values()):
+            return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
+        have = substitute(derived, needed_new)  # type: ignore[arg-type]
+        ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
+                    body.types.get(r), profile, reverse=True)
+        identity_all &= ok == "identity"
+        if ok in ("differs", "unknown"):
+            return proof
+    for r in [q.name for q in change.old_params if q.name not in new and q.name not in body.tau]:
+        if not _side_effect_free(old_e.get(r)):
+            return _undecided(proof, f"the dropped argument `{old[r].text}` for {r} "
+                              "may have side effects")
+        proof.steps.append(f"{r}: dropped; `{old[r].text}` had no side effects")
+    proof.method = body.method(" (token identity)" if identity_all else " (z3)")
+    proof.reason = "every new argument is what the substitution gives for this call's old ones"
+    return proof
+
+
+def _undecided(proof: CallProof, reason: str) -> CallProof:
+    proof.status = "unknown"
+    proof.reason = reason
+    proof.steps.append(reason)
+    return proof
+
+
+def _equal(
+    proof: CallProof,
+    param: str,
+    have: Expr | None,
+    want: Expr | None,
+    have_text: str,
+    what: str,
+    ctype: CType | None,
+    profile: ArchProfile,
+    reverse: bool = False,
+) -> str:
+    """Compare one argument; record the step; return identity|z3|differs|unknown."""
+    if have is None or want is None:
+        _undecided(proof, f"{param}: `{have_text}` or {what} cannot be parsed")
+        return "unknown"
+    if have == want:
+        proof.steps.append(f"{param}: `{have_text}` is {what} `{to_c(want)}` (token identity)")
+        return "identity"
+    proof.used_solver = True
+    r: ProofResult = prove_equal(want, have, profile, types=None, as_type=ctype)
+    if r.proved:
+        on = "" if r.macros == "free" else f" on {r.macros}"
+        proof.steps.append(f"{param}: `{have_text}` equals {what} `{to_c(want)}` (z3{on})")
+        return "z3"
+    if r.status == "counter-model":
+        values = ", ".join(f"{k} = {v:#x}" for k, v in r.model.items()) or "any values"
+        if r.macros != "free":
+            values += f" (macros of {r.macros})"
+        proof.status = "differs"
+        proof.counter_model = r.model
+        proof.reason = (
+            f"{param}: `{have_text}` is not {what} `{to_c(want)}`: they differ when {values}"
+        )
+        proof.steps.append(proof.reason)
+        return "differs"
+    _undecided(proof, f"{param}: z3 could not compare `{have_text}` with `{to_c(want)}` "
+               f"({r.detail})")
+    return "unknown"
+
+
+def reachable_assertions(
+    body: BodyProof, change: SignatureChange, call: CallSite, profile: ArchProfile
+) -> tuple[list[ReachableAssertion], list[str]]:
+    """Added assertions this call's new arguments can make fire (z3), and notes."""
+    new = _bind([p.name for p in change.new_params], call.new_args or [])
+    out: list[ReachableAssertion] = []
+    notes: list[str] = []
+    if new is None:
+        return out, notes
+    bound = {p: e for p, a in new.items() if (e := _parse_arg(a)) is not None}
+    for text, condition in body.added_conditions:
+        cond = substitute(condition, bound)
+        r = prove_always_false(cond, profile)
+        if r.status == "counter-model":
+            out.append(ReachableAssertion(text, to_c(cond), r.model))
+        elif r.proved:
+            notes.append(f"{text} with this call's arguments: {to_c(cond)} is "
+                         "false for every value (z3)")
+        else:
+            notes.append(f"{text} with this call's arguments: undecided ({r.detail})")
+    return out, notes

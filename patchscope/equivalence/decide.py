@@ -1,0 +1,257 @@
+"""Verdicts per call site, per body change and per patch, and their findings."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from patchscope.arch import ArchProfile
+from patchscope.core import (
+    VERDICT_RANK,
+    Basis,
+    CallSite,
+    CheckOptions,
+    Counterexample,
+    Finding,
+    NfcResult,
+    Patch,
+    Severity,
+    SignatureChange,
+    Verdict,
+    VerdictKind,
+)
+from patchscope.equivalence.bodydiff import body_tokens
+from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
+from patchscope.equivalence.substitution import BodyProof, prove_body
+from patchscope.progress import Progress
+
+_C_SUFFIXES = (".c", ".h")
+_PROSE_SUFFIXES = (".rst", ".txt", ".md")
+
+
+def _find_model(change: SignatureChange) -> Any:
+    """The kernel model of *change*'s function, if the models package has one."""
+    try:
+        models = importlib.import_module("patchscope.models")
+    except ImportError:
+        return None
+    find_model = getattr(models, "find_model", None)
+    return find_model(change) if find_model is not None else None
+
+
+def _body_verdict(body: BodyProof, profile: ArchProfile) -> Verdict:
+    if body.proved:
+        return Verdict(VerdictKind.PROVED, body.method(), body.reason, Basis.PROOF,
+                       arch=profile.name, steps=list(body.steps))
+    return Verdict(VerdictKind.UNKNOWN, f"substitution search ({body.status})",
+                   f"not proved: {body.reason}", Basis.NONE, arch=profile.name,
+                   steps=list(body.steps))
+
+
+def _proof_for_call(body: BodyProof, change: SignatureChange, call: CallSite,
+                    profile: ArchProfile) -> CallProof:
+    if not body.proved:
+        return CallProof(
+            "unknown" if body.status == "unknown" else "differs",
+            f"the body of {change.function}() is not proved equal: {body.reason}",
+            "substitution search",
+            steps=[f"body of {change.function}(): {body.reason}"],
+        )
+    return check_call(body, change, call, profile)
+
+
+def _call_label(call: CallSite) -> str:
+    return f"{call.caller}() -> {call.function}() at {call.file}:{call.line}"
+
+
+def decide_call(
+    body: BodyProof,
+    change: SignatureChange,
+    call: CallSite,
+    patch: Patch,
+    profile: ArchProfile,
+    options: CheckOptions,
+    progress: Progress,
+) -> Verdict:
+    """The verdict of one call site; findings it raises go to *patch*."""
+    arch = profile.name
+    if not call.complete:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"the call is not wholly visible: {call.incomplete_reason or 'incomplete'}",
+                       arch=arch)
+    if call.old_args is None:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"a new call of {call.function}(): there is no old call to compare",
+                       arch=arch)
+    if call.new_args is None:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"the patch removes this call of {call.function}()", arch=arch)
+    proof = _proof_for_call(body, change, call, profile)
+    steps = list(proof.steps)
+    if body.proved:
+        steps = [f"body: {s}" for s in body.steps] + steps
+    reachable, notes = reachable_assertions(body, change, call, profile)
+    steps += notes
+    for r in reachable:
+        values = ", ".join(f"{k} = {v:#x}" for k, v in r.model.items())
+        patch.findings.append(Finding(
+            "assertion-reachable", Severity.ERROR,
+            f"{_call_label(call)}: {r.assertion} can fire with this call's arguments: "
+            f"{r.condition} holds when {values} (z3, over free values of the caller's names)",
+            call.file, call.line, patch.index))
+    if proof.proved:
+        verdict = Verdict(VerdictKind.PROVED, proof.method,
+                          f"proved: {proof.reason}", Basis.PROOF, arch=arch, steps=steps)
+    else:
+        verdict = Verdict(VerdictKind.UNKNOWN, proof.method, f"not proved: {proof.reason}",
+                          Basis.NONE, arch=arch, steps=steps)
+    model = _find_model(change)
+    if model is None:
+        return verdict
+    try:
+        result = model.check_call(change, call, profile, scenarios=options.scenarios,
+                                  seed=options.seed, progress=progress)
+    except Exception as exc:  # an engine failing is loud, never hidden
+        patch.findings.append(Finding(
+            "engine-error", Severity.ERROR,
+            f"internal error: the {change.function}() model failed on {_call_label(call)}: "
+            f"{type(exc).__name__}: {exc}", call.file, call.line, patch.index))
+        verdict.steps.append(f"model: failed ({type(exc).__name__}: {exc})")
+        return verdict
+    return _combine(verdict, proof, result, call, patch, options)
+
+
+def _combine(verdict: Verdict, proof: CallProof, result: Any, call: CallSite, patch: Patch,
+             options: CheckOptions) -> Verdict:
+    model_v: Verdict = result.verdict
+    assertion: Counterexample | None = getattr(result, "assertion", None)
+    if assertion is not None:
+        patch.findings.append(Finding(
+            "assertion-reachable", Severity.ERROR,
+            f"{_call_label(call)}: the model shows the new call's assertion firing: "
+            f"{assertion.difference}", call.file, call.line, patch.index))
+    steps = verdict.steps + [f"model: {model_v.kind.value}: {model_v.reason}"] + [
+        f"model: {s}" for s in model_v.steps]
+    n = model_v.scenarios
+    if proof.proved and model_v.kind is VerdictKind.VERIFIED:
+        return Verdict(VerdictKind.PROVED,
+                       f"{verdict.method}; model agreed on {n} scenarios",
+                       verdict.reason, Basis.PROOF, scenarios=n, seed=model_v.seed,
+                       arch=verdict.arch, steps=steps)
+    if proof.proved and model_v.kind is VerdictKind.REFUTED:
+        patch.findings.append(Finding(
+            "engine-disagreement", Severity.ERROR,
+            f"INTERNAL ERROR: the substitution proof and the model disagree on "
+            f"{_call_label(call)}: the proof says equal, the model found a difference "
+            f"({model_v.reason}). One of patchscope's engines is wrong; please report it.",
+            call.file, call.line, patch.index))
+        return Verdict(VerdictKind.UNKNOWN, f"{verdict.method}; model refuted",
+                       "the two engines disagree (internal error): " + model_v.reason,
+                       Basis.NONE, scenarios=n, seed=model_v.seed, arch=verdict.arch,
+                       counterexample=model_v.counterexample, steps=steps)
+    if proof.proved:  # the model could not decide: the proof stands alone
+        return Verdict(verdict.kind, f"{verdict.method}; model: {model_v.kind.value}",
+                       verdict.reason, verdict.basis, arch=verdict.arch, steps=steps)
+    if model_v.kind is VerdictKind.REFUTED:
+        return Verdict(VerdictKind.REFUTED, f"{model_v.method}; {verdict.reason}",
+                       model_v.reason, Basis.COUNTEREXAMPLE, scenarios=n,
+                       seed=model_v.seed if model_v.seed is not None else options.seed,
+                       arch=model_v.arch or verdict.arch,
+                       counterexample=model_v.counterexample, steps=steps)
+    if model_v.kind is VerdictKind.VERIFIED:
+        return Verdict(VerdictKind.VERIFIED,
+                       f"{model_v.method}; no difference on {n} scenarios "
+                       f"(seed {model_v.seed}); substitution not proved",
+                       f"{model_v.reason}; {verdict.reason}", Basis.SAMPLING, scenarios=n,
+                       seed=model_v.seed, arch=model_v.arch or verdict.arch, steps=steps)
+    verdict.steps = steps
+    return verdict
+
+
+def _comments_only(patch: Patch) -> tuple[bool, str]:
+    """Whether the diff changes nothing but comments, layout and prose files."""
+    for f in patch.files:
+        path = f.path
+        if f.is_binary or f.is_rename or f.is_new or f.is_deleted:
+            return False, f"{path} is added, removed, renamed or binary"
+        if path.startswith("Documentation/") or path.endswith(_PROSE_SUFFIXES):
+            continue
+        if not path.endswith(_C_SUFFIXES):
+            return False, f"{path} is not C source"
+        for h in f.hunks:
+            try:
+                old = [t.spelling for t in body_tokens("\n".join(h.old_window))]
+                new = [t.spelling for t in body_tokens("\n".join(h.new_window))]
+            except Exception:
+                return False, f"{path} could not be lexed"
+            if old != new:
+                return False, f"{path} changes code, not only comments or layout"
+    return True, "the diff changes only comments, layout and prose"
+
+
+def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
+                 progress: Progress) -> None:
+    """Fill the verdicts of *patch*'s changes and call sites, its nfc, its findings."""
+    parts: list[tuple[Verdict, str, str | None, int | None]] = []  # verdict, label, file, line
+    decided: set[int] = set()
+    for change in patch.signature_changes:
+        progress.note(f"{change.function}(): substitution proof")
+        body = prove_body(change, profile)
+        change.body_verdict = _body_verdict(body, profile)
+        change.substitution = body.substitution_strings()
+        parts.append((change.body_verdict, f"body of {change.function}()", change.file,
+                      change.line))
+        for call in patch.call_sites:
+            if call.function != change.function or id(call) in decided:
+                continue
+            decided.add(id(call))
+            progress.note(f"{call.caller}() -> {call.function}()")
+            call.verdict = decide_call(body, change, call, patch, profile, options, progress)
+            parts.append((call.verdict, _call_label(call), call.file, call.line))
+    for call in patch.call_sites:
+        if id(call) not in decided:
+            call.verdict = Verdict(VerdictKind.UNKNOWN, "none",
+                                   f"no signature change of {call.function}() was found",
+                                   arch=profile.name)
+            parts.append((call.verdict, _call_label(call), call.file, call.line))
+    if not parts:
+        only, why = _comments_only(patch)
+        if only:
+            v = Verdict(VerdictKind.PROVED, "token comparison", why, Basis.PROOF)
+        else:
+            v = Verdict(VerdictKind.UNKNOWN, "none",
+                        f"no signature change to check ({why}); patchscope proves claims "
+                        "across signature changes and comment-only diffs", Basis.NONE)
+        parts.append((v, "the patch", None, None))
+    _set_nfc(patch, parts)
+
+
+def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | None]]) -> None:
+    ranked = [v for v, *_ in parts if v.kind in VERDICT_RANK]
+    worst = min(ranked, key=lambda v: VERDICT_RANK[v.kind]).kind
+    if worst is VerdictKind.REFUTED:
+        basis = Basis.COUNTEREXAMPLE
+    elif worst is VerdictKind.PROVED:
+        basis = Basis.PROOF
+    elif any(v.basis is Basis.SAMPLING for v in ranked):
+        basis = Basis.SAMPLING
+    else:
+        basis = Basis.NONE
+    reasons = [f"{label}: {v.kind.value} ({v.method}): {v.reason}" for v, label, *_ in parts]
+    if not patch.claims_nfc:
+        patch.nfc = NfcResult(VerdictKind.NOT_CLAIMED,
+                              [f"no claim of no functional change; analysis: {worst.value}"]
+                              + reasons, basis)
+        return
+    patch.nfc = NfcResult(worst, reasons, basis)
+    for v, label, file, line in parts:
+        if v.kind is VerdictKind.REFUTED:
+            patch.findings.append(Finding(
+                "nfc-refuted", Severity.ERROR,
+                f"the patch claims no functional change, but {label} behaves differently: "
+                f"{v.reason}", file, line, patch.index))
+        elif v.kind is VerdictKind.UNKNOWN:
+            patch.findings.append(Finding(
+                "nfc-unproved", Severity.ERROR,
+                f"the patch claims no functional change, but {label} is {v.reason}",
+                file, line, patch.index))

@@ -1,0 +1,422 @@
+"""The substitution proof of a changed function's body.
+
+For a function whose parameter list a patch changes, find a substitution
+from the new parameters to expressions over the old ones (``tree_max :=
+ceiling``, ``lim := p ? p->end : TOP``, a rename) under which the new body is
+the old body, comments and layout aside.  Two directions are collected while
+the bodies are compared expression by expression:
+
+- sigma: a new parameter standing where the old body had an expression;
+- tau: a removed parameter the old body read where the new body now derives
+  it from the new parameters (``mm`` became ``vma->vm_mm``).
+
+Assertions the patch adds are ignored only when their condition, under the
+substitution, is false for every value (decided by z3); assertions it removes
+only when they could never fire.  :mod:`patchscope.equivalence.callsite` then
+checks each call against the substitution.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from patchscope.arch import ArchProfile
+from patchscope.clang import Token
+from patchscope.core import Declaration, SignatureChange
+from patchscope.equivalence.bodydiff import (
+    Assertion,
+    assigned_names,
+    body_tokens,
+    diff_regions,
+    find_assertions,
+    uses_name,
+    without,
+)
+from patchscope.equivalence.cparse import parse_int_literal, parse_tokens
+from patchscope.equivalence.ctypes import CType, type_from_spelling
+from patchscope.equivalence.expr_ast import (
+    Binary,
+    Call,
+    Cast,
+    Cond,
+    Expr,
+    Index,
+    Member,
+    Name,
+    Num,
+    Unary,
+    free_chains,
+    free_names,
+    substitute,
+    to_c,
+)
+from patchscope.equivalence.symbolic import ProofResult, prove_always_false
+from patchscope.errors import ParseError
+
+
+@dataclass
+class AssertionCheck:
+    """An assertion the patch adds or removes, and whether it can fire."""
+
+    side: str  # "added" | "removed"
+    assertion: str  # as written, e.g. "WARN_ON_ONCE(tree_max - 1 > ceiling - 1)"
+    condition: Expr  # in the terms of its own side's parameters
+    substituted: str  # the condition under the substitution
+    result: ProofResult
+
+    def sentence(self) -> str:
+        if self.result.proved:
+            return (
+                f"{self.side} {self.assertion} is false for every value: "
+                f"{self.substituted} (z3)"
+            )
+        if self.result.status == "counter-model":
+            values = ", ".join(f"{k} = {v:#x}" for k, v in self.result.model.items())
+            return f"{self.side} {self.assertion} can fire: {self.substituted} holds for {values}"
+        return f"{self.side} {self.assertion}: undecided ({self.result.detail})"
+
+
+@dataclass
+class BodyProof:
+    """The outcome of comparing one function's old and new bodies."""
+
+    function: str
+    file: str
+    status: str  # "proved" | "differs" | "unknown"
+    reason: str
+    sigma: dict[str, Expr | None] = field(default_factory=dict)  # None: body never reads it
+    tau: dict[str, Expr] = field(default_factory=dict)
+    assertions: list[AssertionCheck] = field(default_factory=list)
+    hunks_only: bool = True
+    steps: list[str] = field(default_factory=list)
+    types: dict[str, CType] = field(default_factory=dict)
+    # every assertion the new body adds, in the new parameters' terms, even
+    # when the comparison stopped early: calls are checked against them
+    added_conditions: list[tuple[str, Expr]] = field(default_factory=list)
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+    def sigma_names(self, param: str) -> set[str]:
+        e = self.sigma.get(param)
+        return free_names(e) if e is not None else set()
+
+    def tau_names(self, param: str) -> set[str]:
+        e = self.tau.get(param)
+        return free_names(e) if e is not None else set()
+
+    def substitution_text(self) -> str:
+        parts = [f"{p} := {to_c(e)}" for p, e in self.sigma.items() if e is not None]
+        parts += [f"{r} =: {to_c(e)}" for r, e in self.tau.items()]
+        return ", ".join(parts) if parts else "identity"
+
+    def substitution_strings(self) -> dict[str, str]:
+        return {p: (to_c(e) if e is not None else "(unused)") for p, e in self.sigma.items()}
+
+    def method(self, call_check: str = "") -> str:
+        """``substitution tree_max := ceiling; added WARN_ON_ONCE(...) is false ...``;
+        *call_check* says how a call matched it, e.g. " (token identity)"."""
+        text = f"substitution {self.substitution_text()}{call_check}"
+        added = [a for a in self.assertions if a.side == "added"]
+        for a in added:
+            if a.result.proved:
+                text += f"; added {a.assertion} is false for every value (z3)"
+        text += "; hunks only" if self.hunks_only else "; whole function"
+        return text
+
+
+def _definition(change: SignatureChange) -> Declaration | None:
+    bodies = [
+        d
+        for d in change.declarations
+        if d.kind == "definition" and d.old_body is not None and d.new_body is not None
+    ]
+    primary = [d for d in bodies if d.file == change.file]
+    chosen = primary or bodies
+    return chosen[0] if chosen else None
+
+
+def _literal_equal(a: Num, b: Num) -> bool:
+    if a.text == b.text:
+        return True
+    sa = "".join(sorted(parse_int_literal(a.text)[2].lower()))
+    sb = "".join(sorted(parse_int_literal(b.text)[2].lower()))
+    return a.value == b.value and a.value < (1 << 31) and sa == sb
+
+
+class _Unifier:
+    """Match a new expression against an old one, binding sigma and tau."""
+
+    def __init__(self, bindable: set[str], removed: set[str]) -> None:
+        self.bindable = bindable
+        self.removed = removed
+        self.sigma: dict[str, Expr] = {}
+        self.tau: dict[str, Expr] = {}
+        self.conflict: str | None = None
+
+    def unify(self, new: Expr, old: Expr) -> bool:
+        if isinstance(new, Name) and new.name in self.bindable:
+            bound = self.sigma.setdefault(new.name, old)
+            if bound != old:
+                self.conflict = (
+                    f"{new.name} stands for {to_c(bound)} in one place and {to_c(old)} in another"
+                )
+                return False
+            return True
+        if isinstance(old, Name) and old.name in self.removed and new != old:
+            bound = self.tau.setdefault(old.name, new)
+            if bound != new:
+                self.conflict = (
+                    f"removed {old.name} became {to_c(bound)} in one place and {to_c(new)} "
+                    "in another"
+                )
+                return False
+            return True
+        if type(new) is not type(old):
+            return False
+        if isinstance(new, Num) and isinstance(old, Num):
+            return _literal_equal(new, old)
+        if isinstance(new, Name) and isinstance(old, Name):
+            return new.name == old.name
+        if isinstance(new, Member) and isinstance(old, Member):
+            return (new.field, new.arrow) == (old.field, old.arrow) and self.unify(
+                new.base, old.base
+            )
+        if isinstance(new, Index) and isinstance(old, Index):
+            return self.unify(new.base, old.base) and self.unify(new.index, old.index)
+        if isinstance(new, Unary) and isinstance(old, Unary):
+            return new.op == old.op and self.unify(new.operand, old.operand)
+        if isinstance(new, Cast) and isinstance(old, Cast):
+            return new.type_text == old.type_text and self.unify(new.operand, old.operand)
+        if isinstance(new, Binary) and isinstance(old, Binary):
+            return (
+                new.op == old.op
+                and self.unify(new.left, old.left)
+                and self.unify(new.right, old.right)
+            )
+        if isinstance(new, Cond) and isinstance(old, Cond):
+            return (
+                self.unify(new.cond, old.cond)
+                and self.unify(new.then, old.then)
+                and self.unify(new.other, old.other)
+            )
+        if isinstance(new, Call) and isinstance(old, Call):
+            return (
+                new.func == old.func
+                and len(new.args) == len(old.args)
+                and all(self.unify(a, b) for a, b in zip(new.args, old.args, strict=True))
+            )
+        return False
+
+
+def _split_assertions(
+    old: list[Token], new: list[Token]
+) -> tuple[list[Assertion], list[Assertion], list[Token], list[Token]]:
+    """Assertions only one side has, and both streams without them."""
+    old_a, new_a = find_assertions(old), find_assertions(new)
+    common = Counter(a.spelling for a in old_a) & Counter(a.spelling for a in new_a)
+    removed, added = [], []
+    budget = Counter(common)
+    for a in old_a:
+        if budget[a.spelling]:
+            budget[a.spelling] -= 1
+        else:
+            removed.append(a)
+    budget = Counter(common)
+    for a in new_a:
+        if budget[a.spelling]:
+            budget[a.spelling] -= 1
+        else:
+            added.append(a)
+    return removed, added, without(old, removed), without(new, added)
+
+
+def _param_types(change: SignatureChange, profile: ArchProfile) -> dict[str, CType]:
+    out: dict[str, CType] = {}
+    for p in change.old_params + change.new_params:
+        t = type_from_spelling(p.type.replace("const ", ""), profile)
+        if t is not None and p.name:
+            out[p.name] = t
+    return out
+
+
+def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
+    """Find the substitution under which the new body of *change* is its old body."""
+    decl = _definition(change)
+    if decl is None:
+        return BodyProof(
+            change.function,
+            change.file,
+            "unknown",
+            f"the body of {change.function}() is not visible in the patch",
+        )
+    proof = BodyProof(change.function, decl.file, "proved", "", hunks_only=not decl.body_complete)
+    proof.types = _param_types(change, profile)
+    scope = "the hunks' part of the body" if proof.hunks_only else "the whole body"
+    proof.steps.append(f"compared {scope} of {change.function}() in {decl.file}, "
+                       "comments and layout ignored")
+    old_names = [p.name for p in change.old_params if p.name]
+    new_names = [p.name for p in change.new_params if p.name]
+    bindable = set(new_names) - set(old_names)
+    removed = set(old_names) - set(new_names)
+    try:
+        old_tokens = body_tokens(decl.old_body or "")
+        new_tokens = body_tokens(decl.new_body or "")
+    except Exception as exc:  # libclang failures are reported, not raised
+        return _fail(proof, "unknown", f"the body could not be lexed: {exc}")
+    removed_a, added_a, old_rest, new_rest = _split_assertions(old_tokens, new_tokens)
+    for a in added_a:
+        cond = _parsed(a)
+        if cond is not None:
+            proof.added_conditions.append((a.text(), cond))
+    unifier = _Unifier(bindable, removed)
+    for region in diff_regions(old_rest, new_rest):
+        try:
+            old_e = parse_tokens(region.old, region.old_text) if region.old else None
+            new_e = parse_tokens(region.new, region.new_text) if region.new else None
+        except ParseError:
+            old_e = new_e = None
+        if old_e is None or new_e is None:
+            return _fail(
+                proof,
+                "differs",
+                f"the bodies differ beyond a parameter substitution: "
+                f"`{region.old_text or '(nothing)'}` became `{region.new_text or '(nothing)'}`",
+            )
+        if not unifier.unify(new_e, old_e):
+            detail = f" ({unifier.conflict})" if unifier.conflict else ""
+            return _fail(
+                proof,
+                "differs",
+                f"`{to_c(old_e)}` became `{to_c(new_e)}`, which no substitution of the new "
+                f"parameters explains{detail}",
+            )
+        proof.steps.append(f"`{to_c(old_e)}` became `{to_c(new_e)}`")
+    for p in new_names:
+        if p in unifier.sigma:
+            proof.sigma[p] = unifier.sigma[p]
+        elif p in bindable:
+            proof.sigma[p] = None
+            if uses_name(new_rest, p):  # read only in unchanged code: impossible for a new name
+                return _fail(proof, "differs", f"{p} is read where the old body read other things")
+    proof.tau = dict(unifier.tau)
+    problem = _soundness(proof, old_tokens, new_tokens, removed)
+    if problem:
+        return _fail(proof, "differs", problem)
+    for name, e in proof.sigma.items():
+        if e is None:
+            proof.steps.append(f"new parameter {name} is not read by the body")
+        else:
+            proof.steps.append(f"substitution {name} := {to_c(e)}")
+    for name, e in proof.tau.items():
+        proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
+    for name in sorted(removed - set(proof.tau)):
+        proof.steps.append(f"removed parameter {name} is not read by the old body"
+                           + (" (in the hunks shown)" if proof.hunks_only else ""))
+    _check_assertions(proof, removed_a, added_a, profile)
+    if proof.status == "proved":
+        proof.reason = (
+            f"the new body of {change.function}() is the old one under "
+            f"{proof.substitution_text()}"
+            + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
+        )
+    return proof
+
+
+def _fail(proof: BodyProof, status: str, reason: str) -> BodyProof:
+    proof.status = status
+    proof.reason = reason
+    proof.steps.append(reason)
+    return proof
+
+
+def _soundness(
+    proof: BodyProof, old_tokens: list[Token], new_tokens: list[Token], removed: set[str]
+) -> str | None:
+    """A substitution at function entry is only valid if what it names keeps its value."""
+    old_written = assigned_names(old_tokens)
+    new_written = assigned_names(new_tokens)
+    for p, e in proof.sigma.items():
+        if e is None or e == Name(p):
+            continue
+        if p in new_written:
+            return f"the new body writes {p}, so it is not {to_c(e)} at every use"
+        if uses_name(old_tokens, p):
+            return f"{p} already names something in the old body"
+        written = sorted(free_chains(e) & old_written)
+        if written:
+            return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
+        if any(isinstance(c, str) and "->" in c for c in free_chains(e)):
+            proof.steps.append(
+                f"assumed: the fields {to_c(e)} reads are not written by the body before use"
+            )
+    for r, e in proof.tau.items():
+        if r in old_written:
+            return f"the old body writes {r}, so it is not {to_c(e)} at every use"
+        written = sorted(free_chains(e) & new_written)
+        if written:
+            return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
+    for r in removed:
+        if uses_name(new_tokens, r):
+            return f"the new body still reads {r}, which is no longer a parameter"
+    return None
+
+
+def _check_assertions(
+    proof: BodyProof, removed_a: list[Assertion], added_a: list[Assertion], profile: ArchProfile
+) -> None:
+    sigma = {p: e for p, e in proof.sigma.items() if e is not None}
+    unpaired_removed = list(removed_a)
+    for a in added_a:
+        try:
+            cond = a.parse_condition()
+        except ParseError as exc:
+            _fail(proof, "unknown", f"added {a.name}() has an unparsable condition: {exc}")
+            return
+        under = substitute(cond, sigma)
+        twin = next(
+            (
+                r
+                for r in unpaired_removed
+                if r.name == a.name and _parsed(r) == under
+            ),
+            None,
+        )
+        if twin is not None:
+            unpaired_removed.remove(twin)
+            proof.steps.append(f"{a.text()} is the old {twin.text()} under the substitution")
+            continue
+        check = AssertionCheck(
+            "added", a.text(), cond, to_c(under),
+            prove_always_false(under, profile, types=proof.types),
+        )
+        proof.assertions.append(check)
+        proof.steps.append(check.sentence())
+        if not check.result.proved:
+            status = "differs" if check.result.status == "counter-model" else "unknown"
+            _fail(proof, status, check.sentence())
+            return
+    for r in unpaired_removed:
+        cond_r = _parsed(r)
+        if cond_r is None:
+            _fail(proof, "unknown", f"removed {r.name}() has a condition that cannot be parsed")
+            return
+        check = AssertionCheck(
+            "removed", r.text(), cond_r, to_c(cond_r),
+            prove_always_false(cond_r, profile, types=proof.types),
+        )
+        proof.assertions.append(check)
+        proof.steps.append(check.sentence())
+        if not check.result.proved:
+            status = "differs" if check.result.status == "counter-model" else "unknown"
+            _fail(proof, status, check.sentence())
+            return
+
+
+def _parsed(a: Assertion) -> Expr | None:
+    try:
+        return a.parse_condition()
+    except ParseError:
+        return None
