@@ -53,7 +53,7 @@ index 0000000..8888888
 +++ b/mm/new.c
 @@ -0,0 +1 @@
 +int fresh;
--- {SIG}
+--{SIG}
 2.47.2
 """.replace("{SIG}", " ")
 
