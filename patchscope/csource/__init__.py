@@ -1,8 +1,14 @@
-"""C analysis with libclang: signature changes and call sites."""
+"""C analysis with libclang: signature changes and call sites.
+
+Three modes, chosen by what is available and named on each patch:
+``mbox`` reads only the hunks' windows; ``tree`` parses the whole old and new
+files of a git checkout with the series applied in memory; ``tree-whole``
+adds every caller of each changed function anywhere in the tree.
+"""
 
 from __future__ import annotations
 
-from patchscope.core import CheckOptions, Series
+from patchscope.core import AnalysisMode, CheckOptions, Series
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
 
@@ -10,7 +16,38 @@ from patchscope.tree import TreeView
 def analyse_series(
     series: Series, tree: TreeView | None, options: CheckOptions, progress: Progress
 ) -> None:
-    """Fill each patch's signature_changes and call_sites (and mode, findings).
+    """Fill each patch's signature_changes, call_sites, mode and findings.
 
-    PLACEHOLDER until issue 3 lands.
+    With *tree*, each patch that applied is analysed on whole files and every
+    function whose signature it changes is searched for in the whole tree;
+    without, from the mail alone.  ``series.mode`` is the mode of the patch
+    that got the least.
     """
+    from patchscope.csource.analyse import Context, analyse_patch
+    from patchscope.csource.parse import CompileCommands
+    from patchscope.csource.whole import find_callers, summary
+
+    ctx = Context(tree=tree)
+    if tree is not None:
+        series.findings.extend(tree.findings)
+        if tree.compile_commands:
+            ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
+    for patch in series.patches:
+        progress.note(f"C analysis: patch {patch.index}/{patch.total}")
+        units = analyse_patch(patch, ctx)
+        if tree is None or patch.mode is not AnalysisMode.TREE:
+            continue
+        own = {u.path for u in units} | {u.change.old_path or u.path for u in units}
+        for change in patch.signature_changes:
+            progress.note(f"C analysis: callers of {change.function}()")
+            search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
+            patch.findings.extend(search.findings)
+            patch.findings.append(summary(search, patch.index))
+        patch.mode = AnalysisMode.TREE_WHOLE
+    modes = [p.mode for p in series.patches]
+    order = [AnalysisMode.MBOX, AnalysisMode.TREE, AnalysisMode.TREE_WHOLE]
+    series.mode = (
+        min(modes, key=order.index)
+        if modes
+        else (AnalysisMode.TREE_WHOLE if tree is not None else AnalysisMode.MBOX)
+    )

@@ -1,0 +1,202 @@
+"""Per-patch analysis: signature changes, call sites and their findings."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from patchscope.core import AnalysisMode, Declaration, Finding, Patch, Severity, SignatureChange
+from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
+from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
+from patchscope.csource.scan import RawCall, RawDecl, Source, find_declarators
+from patchscope.csource.signatures import DeclSeen, build_change, same_params
+from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
+from patchscope.tree import TreeView
+
+
+@dataclass
+class Context:
+    """What one run of the analysis shares across patches."""
+
+    tree: TreeView | None
+    compile_commands: CompileCommands | None = None
+    # function -> its latest signature change in the series so far
+    changed: dict[str, SignatureChange] = field(default_factory=dict)
+
+    def parse(self, path: str, text: str) -> ParsedFile:
+        flags = self.compile_commands.flags_for(path) if self.compile_commands else None
+        if flags is not None and self.tree is not None:
+            return parse_cached(os.path.join(self.tree.root, path), text, flags)
+        return parse_cached(path, text, None)
+
+
+def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
+    """One unit per C file of *patch*: whole old and new text, parsed."""
+    tree = ctx.tree
+    assert tree is not None
+    units = []
+    for fc in patch.files:
+        if not is_c_file(fc.path) or fc.is_binary:
+            continue
+        old_path = fc.old_path or fc.path
+        old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
+        new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
+        unit = Unit(path=fc.path, change=fc, old=None, new=None)
+        if old_text is not None:
+            unit.old = Source(old_path, old_text)
+            unit.old_parsed = ctx.parse(old_path, old_text)
+        if new_text is not None:
+            unit.new = Source(fc.path, new_text)
+            unit.new_parsed = ctx.parse(fc.path, new_text)
+        units.append(unit)
+    return units
+
+
+def _decls(src: Source | None, parsed: ParsedFile | None) -> list[RawDecl]:
+    if src is None:
+        return []
+    found = find_declarators(src)
+    if parsed is not None:
+        found = [d for d in found if parsed.is_function_decl(d.offset, d.name)]
+    return found
+
+
+def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, RawDecl]]:
+    pairs: list[tuple[RawDecl, RawDecl]] = []
+    for key in dict.fromkeys((d.name, d.kind) for d in new):
+        olds = [d for d in old if (d.name, d.kind) == key]
+        news = [d for d in new if (d.name, d.kind) == key]
+        pairs.extend(zip(olds, news, strict=False))
+    return pairs
+
+
+def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSeen]]:
+    """Every declaration whose parameter list *patch* changes, by function."""
+    out: dict[str, list[DeclSeen]] = {}
+    for unit in units:
+        olds = _decls(unit.old, unit.old_parsed)
+        news = _decls(unit.new, unit.new_parsed)
+        for old, new in _pair_decls(olds, news):
+            if same_params(old.params, new.params):
+                continue
+            decl = Declaration(
+                file=unit.path,
+                line=new.line,
+                kind=new.kind,
+                old_params=old.params,
+                new_params=new.params,
+            )
+            if new.kind == "definition":
+                decl.old_body, old_done = visible_body(unit, "old", old)
+                decl.new_body, new_done = visible_body(unit, "new", new)
+                decl.body_complete = old_done and new_done
+            out.setdefault(new.name, []).append(DeclSeen(decl, new.is_inline or old.is_inline))
+    return out
+
+
+def _unseen_finding(
+    function: str, path: str, parsed_count: int, unseen: list[RawCall], patch: int
+) -> Finding:
+    lines = ", ".join(str(c.line) for c in unseen)
+    return Finding(
+        check="calls-not-parsed",
+        severity=Severity.WARNING,
+        message=f"{path}: the compiler parse sees {parsed_count} call(s) of {function}(), "
+        f"the token scan {parsed_count + len(unseen)}: line(s) {lines} are inside a macro "
+        "definition or an inactive #if branch; check them by hand",
+        file=path,
+        line=unseen[0].line,
+        patch=patch,
+    )
+
+
+def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
+    if any(p.type == "..." for p in sig.new_params):
+        return nargs < len(sig.new_params) - 1
+    return nargs != len(sig.new_params)
+
+
+def not_updated(
+    sig: SignatureChange, path: str, line: int, caller: str | None, nargs: int, patch: int
+) -> Finding:
+    where = f"{caller}() " if caller else ""
+    return Finding(
+        check="caller-not-updated",
+        severity=Severity.ERROR,
+        message=f"{path}:{line}: {where}calls {sig.function}() with {nargs} argument(s); "
+        f"its new signature takes {len(sig.new_params)}",
+        file=path,
+        line=line,
+        patch=patch,
+    )
+
+
+def collect_calls(
+    patch: Patch, units: list[Unit], ctx: Context, here: set[str], mode: AnalysisMode
+) -> None:
+    """Fill ``patch.call_sites`` for every changed function the patch shows calls of."""
+    for function, sig in ctx.changed.items():
+        changed_here = function in here
+        names = param_names(sig, changed_here)
+        for unit in units:
+            old = ScanResult([], [])
+            new = ScanResult([], [])
+            if unit.old is not None:
+                old = calls_in(unit.old, function, unit.old_parsed, unit.section)
+            if unit.new is not None:
+                new = calls_in(unit.new, function, unit.new_parsed, unit.section)
+            unseen = new.unseen if unit.new is not None else old.unseen
+            if unseen:
+                seen = len(new.calls if unit.new is not None else old.calls)
+                patch.findings.append(
+                    _unseen_finding(function, unit.path, seen, unseen, patch.index)
+                )
+            for o, n in pair_calls(old.calls, new.calls):
+                if (
+                    not changed_here
+                    and o
+                    and n
+                    and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
+                ):
+                    continue
+                site = call_site(function, unit.path, o, n, names, mode)
+                patch.call_sites.append(site)
+                if not site.complete:
+                    patch.findings.append(
+                        Finding(
+                            check="call-incomplete",
+                            severity=Severity.WARNING,
+                            message=f"{unit.path}:{site.line}: the call of {function}() in "
+                            f"{site.caller}() runs past what the patch shows; its verdict "
+                            "stays unknown",
+                            file=unit.path,
+                            line=site.line,
+                            patch=patch.index,
+                        )
+                    )
+                elif n is not None and arity_mismatch(sig, len(n.raw.args)):
+                    patch.findings.append(
+                        not_updated(
+                            sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
+                        )
+                    )
+
+
+def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
+    """Signature changes and call sites of one patch, in mbox or tree mode."""
+    if ctx.tree is not None and patch.index not in ctx.tree.failed:
+        patch.mode = AnalysisMode.TREE
+        units = tree_units(patch, ctx)
+    else:
+        patch.mode = AnalysisMode.MBOX
+        units = [u for fc in patch.files if is_c_file(fc.path) for u in hunk_units(fc)]
+    found = signature_changes(patch, units)
+    here = set()
+    for function, decls in found.items():
+        change, findings = build_change(function, decls, patch.index)
+        patch.signature_changes.append(change)
+        patch.findings.extend(findings)
+        ctx.changed[function] = change
+        here.add(function)
+    collect_calls(patch, units, ctx, here, patch.mode)
+    return units

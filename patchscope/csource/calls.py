@@ -1,0 +1,143 @@
+"""Call sites: old and new calls of a changed function, paired and aligned.
+
+Old and new calls are found separately in the reconstructed old and new
+texts and paired by caller and order, never by which diff lines carry a
+``+``: git may mark the first of two identical lines as the added one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patchscope.core import AnalysisMode, Argument, CallSite, Param, SignatureChange
+from patchscope.csource.parse import ParsedFile
+from patchscope.csource.scan import (
+    RawArg,
+    RawCall,
+    Source,
+    enclosing_definition,
+    find_calls,
+    find_declarators,
+    function_name_in,
+)
+from patchscope.csource.signatures import diff_params
+
+
+@dataclass
+class SeenCall:
+    raw: RawCall
+    caller: str | None
+    context: str  # the caller's text (or the window's) up to the call
+
+
+@dataclass
+class ScanResult:
+    calls: list[SeenCall]
+    unseen: list[RawCall]  # the lexer found them, the compiler parse did not
+
+
+def calls_in(src: Source, name: str, parsed: ParsedFile | None, section: str = "") -> ScanResult:
+    """Calls of *name* in *src*; with a parse, only those the compiler sees.
+
+    Without a parse (a hunk window), the caller is the definition the window
+    shows around the call, else the function the hunk header names.
+    """
+    raws = find_calls(src, name)
+    out = ScanResult([], [])
+    if not raws:
+        return out
+    decls = find_declarators(src) if parsed is None else []
+    for raw in raws:
+        if parsed is not None:
+            if not parsed.is_call(raw.offset, name):
+                out.unseen.append(raw)
+                continue
+            found = parsed.definition_at(raw.offset)
+            caller = found[0] if found else None
+            start = found[1] if found else 0
+        else:
+            d = enclosing_definition(decls, raw.offset)
+            caller = d.name if d else function_name_in(section)
+            start = d.start if d else 0
+        out.calls.append(SeenCall(raw, caller, src.slice(start, raw.offset)))
+    return out
+
+
+def pair_calls(
+    old: list[SeenCall], new: list[SeenCall]
+) -> list[tuple[SeenCall | None, SeenCall | None]]:
+    """Pair the k-th old call of each caller with its k-th new call."""
+    pairs: list[tuple[SeenCall | None, SeenCall | None]] = []
+    callers: list[str | None] = []
+    for c in old + new:
+        if c.caller not in callers:
+            callers.append(c.caller)
+    for caller in callers:
+        olds = [c for c in old if c.caller == caller]
+        news = [c for c in new if c.caller == caller]
+        for k in range(max(len(olds), len(news))):
+            pairs.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+    return pairs
+
+
+def _labels(params: list[Param]) -> list[str | None]:
+    out: list[str | None] = []
+    for i, p in enumerate(params):
+        if p.type == "...":
+            break
+        out.append(p.name or f"#{i + 1}")
+    return out
+
+
+def param_names(
+    sig: SignatureChange, changed_here: bool
+) -> tuple[list[str | None], list[str | None]]:
+    """Parameter names for old and new arguments, position by position.
+
+    New arguments take the new names; old arguments the new name of the
+    parameter they fed when it persists (renames followed), else the old name.
+    """
+    new = _labels(sig.new_params)
+    if not changed_here:
+        return new, new
+    persists = diff_params(sig.old_params, sig.new_params).persists
+    old = [persists.get(n, n) if n else None for n in _labels(sig.old_params)]
+    return old, new
+
+
+def arguments(raws: list[RawArg], names: list[str | None]) -> list[Argument]:
+    return [
+        Argument(text=a.text, annotation=a.annotation, param=names[i] if i < len(names) else None)
+        for i, a in enumerate(raws)
+    ]
+
+
+def call_site(
+    function: str,
+    path: str,
+    old: SeenCall | None,
+    new: SeenCall | None,
+    names: tuple[list[str | None], list[str | None]],
+    mode: AnalysisMode,
+) -> CallSite:
+    """A :class:`CallSite` from a paired old and new call (either may be missing)."""
+    ref = new or old
+    assert ref is not None
+    complete = all(c.raw.complete for c in (old, new) if c is not None)
+    reason = None
+    if not complete:
+        reason = "the call runs past the end of what the patch shows"
+    return CallSite(
+        function=function,
+        caller=ref.caller or "?",
+        file=path,
+        line=ref.raw.line,
+        old_line=old.raw.line if old else None,
+        old_args=arguments(old.raw.args, names[0]) if old else None,
+        new_args=arguments(new.raw.args, names[1]) if new else None,
+        mode=mode,
+        complete=complete,
+        incomplete_reason=reason,
+        old_context=old.context if old else None,
+        new_context=new.context if new else None,
+    )

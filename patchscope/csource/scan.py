@@ -1,0 +1,385 @@
+"""Token-level reading of C text: declarators, parameter lists, calls.
+
+Works on whole files and on fragments alike (a hunk's window may start or end
+in the middle of a function), using clang's lexer through
+:func:`patchscope.clang.tokenize`.  Exact text is always sliced from the
+source by byte offsets, so comments and layout inside an argument survive.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from patchscope import clang
+from patchscope.clang import Token
+from patchscope.core import Param
+
+# Tokens that can end the type in front of a declarator's name.
+TYPE_KEYWORDS = {
+    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned",
+    "_Bool", "const", "volatile", "struct", "union", "enum", "inline", "static",
+    "extern", "__inline", "__inline__", "restrict", "__restrict", "_Noreturn",
+}  # fmt: skip
+# Keywords that start a statement: an identifier after them is used, not declared.
+STATEMENT_KEYWORDS = {"return", "else", "do", "case", "goto", "sizeof", "typeof"}
+OPEN = {"(": ")", "[": "]", "{": "}"}
+CLOSE = {")", "]", "}"}
+ANNOTATION = re.compile(r"^/\*\s*([A-Za-z_]\w*)\s*=\s*\*/$")
+
+
+@dataclass
+class Source:
+    """C text plus where it sits: a whole file, or a hunk's old or new window."""
+
+    path: str
+    text: str
+    first_line: int = 1  # file line number of the text's first line
+    whole: bool = True  # False: a window; things may run past its ends
+
+    @functools.cached_property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8", errors="surrogateescape")
+
+    @functools.cached_property
+    def tokens(self) -> list[Token]:
+        return _tokenize(self.text)
+
+    @functools.cached_property
+    def code(self) -> list[int]:
+        """Indexes of the non-comment tokens."""
+        return [i for i, t in enumerate(self.tokens) if t.kind != "COMMENT"]
+
+    def slice(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", errors="surrogateescape")
+
+    def line_of(self, token: Token) -> int:
+        return token.line + self.first_line - 1
+
+
+@functools.lru_cache(maxsize=64)
+def _tokenize(text: str) -> list[Token]:
+    return clang.tokenize(text)
+
+
+@dataclass
+class RawArg:
+    text: str
+    annotation: str | None
+    start: int  # byte offsets in the source
+    end: int
+
+
+@dataclass
+class RawCall:
+    """A call ``name(...)`` as the lexer sees it."""
+
+    name: str
+    offset: int  # byte offset of the name token
+    line: int  # file line of the name
+    args: list[RawArg]
+    complete: bool  # False: the closing parenthesis is not in the source
+    end: int  # byte offset after ")" (or the end of the source)
+
+
+@dataclass
+class RawDecl:
+    """A function declarator: a prototype (``;``) or a definition (``{``)."""
+
+    name: str
+    offset: int
+    line: int
+    kind: str  # "prototype" | "definition"
+    params: list[Param]
+    start: int  # byte offset of the declaration's first token (its type)
+    is_inline: bool = False
+    body_start: int | None = None  # offset of "{"
+    body_end: int | None = None  # offset after "}", None: runs past the source
+    params_text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _matching(tokens: list[Token], code: list[int], k: int) -> int | None:
+    """Position in *code* of the bracket closing the one at ``code[k]``, or None."""
+    depth = 0
+    for j in range(k, len(code)):
+        s = tokens[code[j]].spelling
+        if s in OPEN:
+            depth += 1
+        elif s in CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+    return None
+
+
+def _split_args(src: Source, k_open: int, k_close: int | None) -> list[RawArg]:
+    """Arguments between the parenthesis at ``code[k_open]`` and ``code[k_close]``."""
+    tokens, code = src.tokens, src.code
+    first_tok = code[k_open] + 1
+    end_tok = code[k_close] if k_close is not None else len(tokens)
+    groups: list[list[int]] = [[]]
+    depth = 0
+    for i in range(first_tok, end_tok):
+        t = tokens[i]
+        if t.kind != "COMMENT":
+            if t.spelling in OPEN:
+                depth += 1
+            elif t.spelling in CLOSE:
+                depth -= 1
+            elif t.spelling == "," and depth == 0:
+                groups.append([])
+                continue
+        groups[-1].append(i)
+    args: list[RawArg] = []
+    for group in groups:
+        real = [i for i in group if tokens[i].kind != "COMMENT"]
+        if not real:
+            if group or len(groups) > 1:
+                args.append(RawArg("", None, 0, 0))
+            continue
+        first, final = real[0], real[-1]
+        annotation = None
+        leading = [i for i in group if i < first]
+        if leading:
+            m = ANNOTATION.match(tokens[leading[-1]].spelling)
+            if m:
+                annotation = tokens[leading[-1]].spelling
+        start, end = tokens[first].start, tokens[final].end
+        args.append(RawArg(src.slice(start, end), annotation, start, end))
+    return args
+
+
+def _is_directive_line(tokens: list[Token], code: list[int], k: int) -> bool:
+    """Whether ``code[k]`` is the name right after ``#define``."""
+    return (
+        k >= 2 and tokens[code[k - 1]].spelling == "define" and tokens[code[k - 2]].spelling == "#"
+    )
+
+
+def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | None:
+    """If the identifier at ``code[k]`` is declared (a type precedes it), where the
+    declaration starts (position in *code*); else None."""
+    if k == 0:
+        return None
+    prev = tokens[code[k - 1]]
+    if prev.kind == "KEYWORD":
+        if prev.spelling in STATEMENT_KEYWORDS or prev.spelling not in TYPE_KEYWORDS:
+            return None
+    elif prev.kind == "IDENTIFIER":
+        if _is_directive_line(tokens, code, k - 1):
+            return None
+    elif prev.spelling != "*":
+        return None
+    # walk back over the type: identifiers, keywords, "*", attribute groups
+    j = k - 1
+    while j > 0:
+        t = tokens[code[j - 1]]
+        if t.kind in ("IDENTIFIER", "KEYWORD") and t.spelling not in STATEMENT_KEYWORDS:
+            j -= 1
+        elif t.spelling == "*":
+            j -= 1
+        else:
+            break
+    first = tokens[code[j]]
+    if first.kind == "IDENTIFIER" and j > 0 and tokens[code[j - 1]].spelling == "#":
+        return None
+    return j
+
+
+def parse_params(src: Source, k_open: int, k_close: int) -> list[Param] | None:
+    """Parameters between ``code[k_open]`` and ``code[k_close]``; None if these are
+    not declarations (an argument list)."""
+    tokens, code = src.tokens, src.code
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for k in range(k_open + 1, k_close):
+        t = tokens[code[k]]
+        if t.spelling in OPEN:
+            depth += 1
+        elif t.spelling in CLOSE:
+            depth -= 1
+        elif t.spelling == "," and depth == 0:
+            groups.append([])
+            continue
+        groups[-1].append(t)
+    if groups == [[]]:
+        return []
+    params = []
+    for group in groups:
+        param = _param(group)
+        if param is None:
+            return None
+        params.append(param)
+    if len(params) == 1 and params[0].type == "void" and not params[0].name:
+        return []
+    return params
+
+
+def _param(group: list[Token]) -> Param | None:
+    if not group:
+        return None
+    spell = [t.spelling for t in group]
+    if spell == ["..."]:
+        return Param(type="...", name="")
+    # literals, operators or member access: an expression, not a declaration
+    for t in group:
+        if t.kind == "LITERAL" or t.spelling in {"->", ".", "&", "?", ":", "+", "-", "=", "!"}:
+            return None
+    # function pointer: type (*name)(args)
+    for i in range(len(group) - 2):
+        if spell[i] == "(" and spell[i + 1] == "*" and group[i + 2].kind == "IDENTIFIER":
+            name = spell[i + 2]
+            return Param(type=join_type(spell[: i + 2] + spell[i + 3 :]), name=name)
+    if "[" in spell:
+        cut = spell.index("[")
+        head, tail = spell[:cut], spell[cut:]
+    else:
+        head, tail = spell, []
+    if len(head) >= 2 and group[len(head) - 1].kind == "IDENTIFIER":
+        before = head[-2]
+        if before not in {"struct", "union", "enum"}:
+            return Param(type=join_type(head[:-1] + tail), name=head[-1])
+    if len(group) == 1 and group[0].kind == "IDENTIFIER":
+        # a lone identifier: an unnamed parameter of a typedef'd type, or an
+        # argument; the caller decides by context
+        return Param(type=spell[0], name="")
+    if all(t.kind in ("KEYWORD", "IDENTIFIER") or t.spelling == "*" for t in group):
+        return Param(type=join_type(spell), name="")
+    return None
+
+
+def join_type(spellings: list[str]) -> str:
+    """Type tokens as kernel style writes them: ``struct vm_area_struct *``."""
+    out = ""
+    for s in spellings:
+        if not out:
+            out = s
+        elif s in (")", "]", ",") or out.endswith(("(", "[")) or (s == "*" and out.endswith("*")):
+            out += s
+        elif s == "(" and out.endswith("*"):
+            out += " " + s
+        else:
+            out += " " + s
+    return out
+
+
+def find_calls(src: Source, name: str) -> list[RawCall]:
+    """Every ``name(...)`` in *src* that is a call (not a declarator, not ``#define``).
+
+    Calls inside macro definitions and inactive ``#if`` branches are included:
+    the lexer does not know; :mod:`patchscope.csource.parse` tells them apart.
+    """
+    tokens, code = src.tokens, src.code
+    out = []
+    for k, i in enumerate(code):
+        t = tokens[i]
+        if t.spelling != name or t.kind != "IDENTIFIER":
+            continue
+        if k + 1 >= len(code) or tokens[code[k + 1]].spelling != "(":
+            continue
+        if k > 0 and tokens[code[k - 1]].spelling in (".", "->"):
+            continue
+        if _is_directive_line(tokens, code, k):
+            continue
+        k_close = _matching(tokens, code, k + 1)
+        if _declarator_start(tokens, code, k) is not None and k_close is not None:
+            after = tokens[code[k_close + 1]].spelling if k_close + 1 < len(code) else ""
+            if after in (";", "{", ",") or after.startswith("__"):
+                if parse_params(src, k + 1, k_close) is not None:
+                    continue
+        args = _split_args(src, k + 1, k_close)
+        end = tokens[code[k_close]].end if k_close is not None else len(src.data)
+        out.append(
+            RawCall(
+                name=name,
+                offset=t.start,
+                line=src.line_of(t),
+                args=args,
+                complete=k_close is not None,
+                end=end,
+            )
+        )
+    return out
+
+
+def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl]:
+    """Function prototypes and definitions in *src* (optionally only *names*)."""
+    tokens, code = src.tokens, src.code
+    out = []
+    for k, i in enumerate(code):
+        t = tokens[i]
+        if t.kind != "IDENTIFIER" or (names is not None and t.spelling not in names):
+            continue
+        if k + 1 >= len(code) or tokens[code[k + 1]].spelling != "(":
+            continue
+        start = _declarator_start(tokens, code, k)
+        if start is None:
+            continue
+        k_close = _matching(tokens, code, k + 1)
+        if k_close is None:
+            continue
+        params = parse_params(src, k + 1, k_close)
+        if params is None:
+            continue
+        # skip attributes between ")" and ";" or "{"
+        j = k_close + 1
+        while j < len(code):
+            s = tokens[code[j]]
+            if s.kind == "IDENTIFIER" and s.spelling.startswith("__"):
+                j += 1
+                if j < len(code) and tokens[code[j]].spelling == "(":
+                    m = _matching(tokens, code, j)
+                    if m is None:
+                        break
+                    j = m + 1
+                continue
+            break
+        if j >= len(code):
+            continue
+        follow = tokens[code[j]].spelling
+        if follow not in (";", "{"):
+            continue
+        type_words = {tokens[code[x]].spelling for x in range(start, k)}
+        decl = RawDecl(
+            name=t.spelling,
+            offset=t.start,
+            line=src.line_of(t),
+            kind="prototype" if follow == ";" else "definition",
+            params=params,
+            start=tokens[code[start]].start,
+            is_inline=bool(type_words & {"inline", "__inline", "__inline__", "__always_inline"}),
+            params_text=src.slice(tokens[code[k + 1]].start, tokens[code[k_close]].end),
+        )
+        if follow == "{":
+            decl.body_start = tokens[code[j]].start
+            m = _matching(tokens, code, j)
+            decl.body_end = tokens[code[m]].end if m is not None else None
+        out.append(decl)
+    return out
+
+
+def enclosing_definition(decls: list[RawDecl], offset: int) -> RawDecl | None:
+    """The definition whose body holds *offset* (bodies running past the end count)."""
+    best = None
+    for d in decls:
+        if d.kind != "definition" or d.body_start is None or d.body_start > offset:
+            continue
+        if d.body_end is None or d.body_end > offset:
+            best = d
+    return best
+
+
+def function_name_in(section: str) -> str | None:
+    """The function a hunk header's section text names, e.g. ``void f(int x,`` -> f."""
+    if "(" not in section:
+        return None
+    src = Source("section.c", section, whole=False)
+    tokens, code = src.tokens, src.code
+    for k, i in enumerate(code[:-1]):
+        t = tokens[i]
+        if t.kind == "IDENTIFIER" and tokens[code[k + 1]].spelling == "(":
+            if _declarator_start(tokens, code, k) is not None:
+                return t.spelling
+    return None

@@ -1,0 +1,93 @@
+"""Whole-tree mode: every caller of a changed function, anywhere in the tree.
+
+``git grep -l -w`` on the base commit's tree names the candidate files (plus
+whatever the series itself creates or changes); only those are lexed and,
+when the lexer finds a call, parsed.  Each call is checked on the new side,
+after the patch, against the new signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from patchscope.core import Finding, Severity, SignatureChange
+from patchscope.csource.analyse import _unseen_finding, arity_mismatch, not_updated
+from patchscope.csource.calls import calls_in
+from patchscope.csource.parse import ParsedFile
+from patchscope.csource.scan import Source, find_calls
+from patchscope.csource.windows import is_c_file
+from patchscope.tree import TreeView
+
+
+@dataclass
+class Caller:
+    file: str
+    line: int
+    caller: str | None
+    nargs: int
+
+
+@dataclass
+class CallerSearch:
+    function: str
+    candidates: int = 0  # files git grep named
+    callers: list[Caller] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def find_callers(
+    tree: TreeView,
+    after: int,
+    sig: SignatureChange,
+    parse: Callable[[str, str], ParsedFile],
+    patch: int,
+    skip: set[str] | None = None,
+) -> CallerSearch:
+    """Every call of ``sig.function`` in the tree after the first *after* patches.
+
+    Files in *skip* were already analysed in full (the patch's own files).
+    A call whose argument count does not fit the new signature is a
+    ``caller-not-updated`` error; calls only the lexer sees, a warning.
+    """
+    result = CallerSearch(sig.function)
+    paths = set(tree.grep(sig.function))
+    paths |= {p for p in tree.touched(after) if is_c_file(p)}
+    result.candidates = len(paths)
+    for path in sorted(paths):
+        if not is_c_file(path):
+            continue
+        text = tree.text(path, after)
+        if text is None or sig.function not in text:
+            continue
+        if skip is not None and path in skip:
+            continue
+        src = Source(path, text)
+        if not find_calls(src, sig.function):
+            continue
+        scan = calls_in(src, sig.function, parse(path, text))
+        if scan.unseen:
+            result.findings.append(
+                _unseen_finding(sig.function, path, len(scan.calls), scan.unseen, patch)
+            )
+        for call in scan.calls:
+            nargs = len(call.raw.args)
+            result.callers.append(Caller(path, call.raw.line, call.caller, nargs))
+            if arity_mismatch(sig, nargs):
+                result.findings.append(
+                    not_updated(sig, path, call.raw.line, call.caller, nargs, patch)
+                )
+    return result
+
+
+def summary(search: CallerSearch, patch: int) -> Finding:
+    """An info line saying what the whole-tree search covered."""
+    stale = sum(1 for f in search.findings if f.check == "caller-not-updated")
+    return Finding(
+        check="callers-searched",
+        severity=Severity.INFO,
+        message=f"{search.function}(): {len(search.callers)} further call(s) in "
+        f"{search.candidates} file(s) git grep names, outside the patch's own files; "
+        f"{stale} not on the new signature",
+        patch=patch,
+    )

@@ -1,0 +1,100 @@
+"""What each patch lets us see of a C file: hunk windows, or whole old and new files.
+
+A :class:`Unit` is one old/new pair of texts: in mbox mode a hunk's old and
+new windows (the context and removed lines, the context and added lines),
+in tree mode the whole file before and after the patch, with its parses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patchscope.core import FileChange, Hunk
+from patchscope.csource.parse import ParsedFile
+from patchscope.csource.scan import RawDecl, Source, function_name_in
+
+C_SUFFIXES = (".c", ".h")
+
+
+def is_c_file(path: str) -> bool:
+    return path.endswith(C_SUFFIXES)
+
+
+@dataclass
+class Unit:
+    path: str
+    change: FileChange
+    old: Source | None  # None: the file does not exist on that side
+    new: Source | None
+    old_parsed: ParsedFile | None = None  # tree mode only
+    new_parsed: ParsedFile | None = None
+    hunk_index: int | None = None  # mbox mode: which hunk of the file
+    section: str = ""  # mbox mode: the hunk header's section text
+
+    @property
+    def whole(self) -> bool:
+        return self.hunk_index is None
+
+
+def window_source(path: str, lines: list[str], first_line: int) -> Source:
+    text = "\n".join(lines) + "\n" if lines else ""
+    return Source(path=path, text=text, first_line=max(first_line, 1), whole=False)
+
+
+def hunk_units(fc: FileChange) -> list[Unit]:
+    """One unit per hunk of a C file: its old and new windows."""
+    units = []
+    for i, hunk in enumerate(fc.hunks):
+        old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
+        new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
+        units.append(
+            Unit(
+                path=fc.path,
+                change=fc,
+                old=None
+                if fc.is_new
+                else window_source(fc.old_path or fc.path, hunk.old_window, old_first),
+                new=None if fc.is_deleted else window_source(fc.path, hunk.new_window, new_first),
+                hunk_index=i,
+                section=hunk.section,
+            )
+        )
+    return units
+
+
+def _side(hunk: Hunk, side: str) -> tuple[int, list[str]]:
+    if side == "old":
+        return hunk.old_start, hunk.old_window
+    return hunk.new_start, hunk.new_window
+
+
+def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool]:
+    """The body of the definition *decl* as far as the patch shows it.
+
+    Whole files and bodies ending inside the window give the exact body.
+    Otherwise the following hunks of the same function are appended, each gap
+    marked by a comment naming the lines the patch does not show.
+    """
+    src = unit.old if side == "old" else unit.new
+    if src is None or decl.body_start is None:
+        return None, False
+    if decl.body_end is not None:
+        return src.slice(decl.body_start, decl.body_end), True
+    parts = [src.slice(decl.body_start, len(src.data)).rstrip("\n")]
+    if unit.hunk_index is None:
+        return parts[0], False
+    shown_until = src.first_line + src.text.count("\n") - 1
+    for hunk in unit.change.hunks[unit.hunk_index + 1 :]:
+        if function_name_in(hunk.section) != decl.name:
+            break
+        start, window = _side(hunk, side)
+        parts.append(
+            f"\t/* patchscope: lines {shown_until + 1}-{start - 1} are not in the patch */"
+        )
+        end = next((i for i, line in enumerate(window) if line.startswith("}")), None)
+        if end is not None:
+            parts.append("\n".join(window[: end + 1]))
+            break
+        parts.append("\n".join(window))
+        shown_until = start + len(window) - 1
+    return "\n".join(parts), False
