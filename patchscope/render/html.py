@@ -243,7 +243,7 @@ def context(series: Series, options: CheckOptions) -> dict[str, Any]:
         "options": options,
         "patches": patches,
         "version": __version__,
-        "csp": CSP,
+        "csp": Markup(CSP),  # noqa: S704 - a constant, quoted as the CSP spec writes it
         "arch": options.arch,
         "arch_description": profile.description if profile else options.arch,
         "scenarios_run": verdicts.scenario_total(series),
@@ -270,7 +270,8 @@ def write_html(series: Series, options: CheckOptions, path: str) -> None:
     if target.is_dir():
         raise UsageError(f"--html {path}: is a directory")
     if not target.parent.is_dir():
-        raise UsageError(f"--html {path}: directory {target.parent} does not exist")
+        problem = "is not a directory" if target.parent.exists() else "does not exist"
+        raise UsageError(f"--html {path}: {target.parent} {problem}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:

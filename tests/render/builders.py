@@ -190,3 +190,44 @@ def refuted_series() -> Series:
         "WARN_ON_ONCE(tree_max - 1 > ceiling - 1) fires for vms_clear_ptes()", "mm/vma.c", 1235,
         patch.index))
     return series
+
+
+def hostile_series() -> Series:
+    """The hostile fixture with analysis results that carry its strings too."""
+    from fixtures.report.make_hostile import BIDI, CLOSERS, IMG, LINK, SCRIPT, SVG
+
+    series = read(HOSTILE)
+    patch = series.patches[0]
+    old = [Param("struct mm *", "mm"), Param("unsigned long", "floor"),
+           Param("unsigned long", "ceiling")]
+    new = old + [Param(f"unsigned long {SCRIPT}", "limit")]
+    patch.signature_changes = [SignatureChange(
+        "zap_range", "mm/hostile.c", 5, old, new, added=["limit"],
+        substitution={"limit": f"ceiling {IMG}"})]
+    names_old, names_new = ["mm", "floor", "ceiling"], ["mm", "floor", "ceiling", "limit"]
+    site = CallSite(
+        "zap_range", f"teardown{SVG}", f"mm/hostile.c{CLOSERS}", 17, 13,
+        _args(["mm", "mm->start", "mm->end"], names_old),
+        _args(["mm", "mm->start", "mm->end", f"mm->end /* {LINK} */"], names_new,
+              {1: f"/* {SVG} */"}),
+    )
+    site.verdict = Verdict(
+        VerdictKind.REFUTED, f"model {SCRIPT}", f"reason {IMG} {BIDI}", Basis.COUNTEREXAMPLE,
+        scenarios=7, seed=3, arch="x86_64",
+        counterexample=Counterexample(
+            arch="x86_64",
+            scenario={"vmas": [{"start": 0x1000, "end": 0x2000, "name": SCRIPT}], "note": IMG},
+            old_args={"floor": 0, "ceiling": 0, SVG: 1},
+            new_args={"floor": 0, "ceiling": 0, "limit": LINK},
+            old={"unlinked": [0], "freed": [{"level": SCRIPT, "base": 0x0}], "warn": False,
+                 CLOSERS: "x"},
+            new={"unlinked": [{"start": 0x1000, "end": IMG}], "warn": True},
+            difference=f"{SCRIPT} {CLOSERS} {BIDI}",
+        ),
+    )
+    patch.call_sites = [site]
+    patch.nfc = NfcResult(VerdictKind.REFUTED, [f"because {SCRIPT}"], Basis.COUNTEREXAMPLE)
+    patch.findings.append(
+        Finding(f"check{IMG}", Severity.ERROR, f"message {SCRIPT} {BIDI}", f"mm/{LINK}", 3, 1))
+    series.findings.append(Finding("series-check", Severity.WARNING, f"{CLOSERS}\x1b[2J"))
+    return series
