@@ -348,9 +348,11 @@ def _soundness(
         written = sorted(free_chains(e) & old_written)
         if written:
             return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
-        if any(isinstance(c, str) and "->" in c for c in free_chains(e)):
+        fields = sorted(c for c in free_chains(e) if "->" in c)
+        if fields:
             proof.steps.append(
-                f"assumed: the fields {to_c(e)} reads are not written by the body before use"
+                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
+                "between entry and its use"
             )
     for r, e in proof.tau.items():
         if r in old_written:
