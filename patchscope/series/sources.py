@@ -147,6 +147,8 @@ def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
     """
     if source == "-":
         label = "<stdin>"
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InputError(label, "is a terminal; pipe a series into it")
         return label, split_messages(label, sys.stdin.buffer.read())
     if os.path.isdir(source):
         return source, _read_directory(source, source)

@@ -1,0 +1,54 @@
+"""Assembling a series: cover letter, numbering, threading of replies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from patchscope.series import read_series
+from tests.series.helpers import mail, patch_mail, write
+
+
+def test_cover_trailers_go_to_every_patch_and_threads_follow_references(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "s.mbox",
+        mail("[PATCH v3 0/2] cover", "Cover text.\n\nbase-commit: 0123456789abcdef\n",
+             msgid="c@x"),
+        patch_mail("[PATCH v3 1/2] one", "one\n", msgid="p1@x", in_reply_to="c@x"),
+        patch_mail("[PATCH v3 2/2] two", "two\n", msgid="p2@x", in_reply_to="c@x"),
+        mail("Re: [PATCH v3 0/2] cover", "Acked-by: Big Boss <boss@example.org>\n",
+             msgid="r1@x", in_reply_to="c@x"),
+        # A reply to a reply of 2/2, with only References pointing at the patch.
+        mail("Re: [PATCH v3 2/2] two", "> Earlier words.\n\nTested-by: T <t@example.org>\n",
+             msgid="r3@x", extra="References: <c@x> <p2@x> <r2@x>"),
+        mail("Re: [PATCH v3 2/2] two", "Hmm.\n", msgid="r2@x", in_reply_to="p2@x"),
+        # No threading headers at all: matched by subject.
+        mail("Re: [PATCH v3 1/2] one", "Reviewed-by: R <r@example.org>\n", msgid="r4@x"),
+    )
+    series = read_series(path, cwd=str(tmp_path))
+    assert (series.subject, series.version, series.total) == ("cover", 3, 2)
+    assert series.base_commit == "0123456789abcdef" and series.message_id == "c@x"
+    one, two = series.patches
+    assert [(t.key, t.source) for t in one.trailers] == [
+        ("Reviewed-by", "reply"),
+        ("Acked-by", "reply"),
+    ]
+    assert [(t.key, t.value) for t in two.trailers] == [
+        ("Tested-by", "T <t@example.org>"),
+        ("Acked-by", "Big Boss <boss@example.org>"),
+    ]
+    assert sorted(r.message_id for r in two.replies) == ["r2@x", "r3@x"]
+
+
+def test_base_commit_from_a_patch(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "p.mbox",
+        patch_mail("[PATCH] one", "one\n", diff=(
+            "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-a\n+b\n\n"
+            "base-commit: abcdef0123456\n-- \n2.47.2\n"
+        )),
+    )
+    series = read_series(path, cwd=str(tmp_path))
+    assert series.base_commit == "abcdef0123456"
+    assert series.patches[0].files[0].added == 1
