@@ -33,7 +33,7 @@ def _find_block(lines: list[str], block: list[str], expected: int, lowest: int) 
     if not block:
         return max(lowest, min(expected, len(lines)))
     limit = len(lines) - len(block)
-    for distance in range(0, len(lines) + 1):
+    for distance in range(0, max(expected, len(lines)) + 1):
         for pos in (expected - distance, expected + distance):
             if lowest <= pos <= limit and lines[pos : pos + len(block)] == block:
                 return pos

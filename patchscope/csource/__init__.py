@@ -29,7 +29,10 @@ def analyse_series(
 
     ctx = Context(tree=tree)
     if tree is not None:
-        series.findings.extend(tree.findings)
+        by_index = {p.index: p for p in series.patches}
+        for finding in tree.findings:
+            owner = by_index.get(finding.patch) if finding.patch is not None else None
+            (owner.findings if owner else series.findings).append(finding)
         if tree.compile_commands:
             ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
     for patch in series.patches:

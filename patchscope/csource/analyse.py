@@ -101,7 +101,7 @@ def _unseen_finding(
     return Finding(
         check="calls-not-parsed",
         severity=Severity.WARNING,
-        message=f"{path}: the compiler parse sees {parsed_count} call(s) of {function}(), "
+        message=f"the compiler parse sees {parsed_count} call(s) of {function}(), "
         f"the token scan {parsed_count + len(unseen)}: line(s) {lines} are inside a macro "
         "definition or an inactive #if branch; check them by hand",
         file=path,
@@ -123,7 +123,7 @@ def not_updated(
     return Finding(
         check="caller-not-updated",
         severity=Severity.ERROR,
-        message=f"{path}:{line}: {where}calls {sig.function}() with {nargs} argument(s); "
+        message=f"{where}calls {sig.function}() with {nargs} argument(s); "
         f"its new signature takes {len(sig.new_params)}",
         file=path,
         line=line,
@@ -166,7 +166,7 @@ def collect_calls(
                         Finding(
                             check="call-incomplete",
                             severity=Severity.WARNING,
-                            message=f"{unit.path}:{site.line}: the call of {function}() in "
+                            message=f"the call of {function}() in "
                             f"{site.caller}() runs past what the patch shows; its verdict "
                             "stays unknown",
                             file=unit.path,

@@ -132,6 +132,8 @@ def _split_args(src: Source, k_open: int, k_close: int | None) -> list[RawArg]:
                 groups.append([])
                 continue
         groups[-1].append(i)
+    if k_close is None and len(groups) > 1 and not groups[-1]:
+        groups.pop()  # the window ends right after a comma
     args: list[RawArg] = []
     for group in groups:
         real = [i for i in group if tokens[i].kind != "COMMENT"]
@@ -224,8 +226,13 @@ def _param(group: list[Token]) -> Param | None:
     if spell == ["..."]:
         return Param(type="...", name="")
     # literals, operators or member access: an expression, not a declaration
+    depth = 0
     for t in group:
-        if t.kind == "LITERAL" or t.spelling in {"->", ".", "&", "?", ":", "+", "-", "=", "!"}:
+        depth += t.spelling == "["
+        depth -= t.spelling == "]"
+        if depth == 0 and (
+            t.kind == "LITERAL" or t.spelling in {"->", ".", "&", "?", ":", "+", "-", "=", "!"}
+        ):
             return None
     # function pointer: type (*name)(args)
     for i in range(len(group) - 2):
@@ -258,8 +265,8 @@ def join_type(spellings: list[str]) -> str:
             out = s
         elif s in (")", "]", ",") or out.endswith(("(", "[")) or (s == "*" and out.endswith("*")):
             out += s
-        elif s == "(" and out.endswith("*"):
-            out += " " + s
+        elif s == "(" and out.endswith(")"):
+            out += s
         else:
             out += " " + s
     return out

@@ -135,7 +135,7 @@ def build_change(
                 Finding(
                     check="declarations-disagree",
                     severity=Severity.WARNING,
-                    message=f"{other.file}:{other.line}: {other.kind} of {function}() has "
+                    message=f"this {other.kind} of {function}() has "
                     f"{len(other.new_params)} parameters, the {d.kind} in {d.file}:{d.line} "
                     f"{len(d.new_params)}",
                     file=other.file,

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from patchscope.core import Series
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TREES = FIXTURES / "trees"
 SEED_PATCH = FIXTURES / "seed" / "0004-mm-memory-Add-tree-limit-to-free_pgtables.patch"
@@ -63,3 +65,25 @@ def build_kernel_tree(dest: Path, *layers: str, base: str = "mm") -> Path:
 def apply_mail(repo: Path, patch: Path) -> None:
     """``git am`` *patch* onto *repo* (to compare with patchscope's in-memory apply)."""
     git(repo, "am", "-q", str(patch))
+
+
+def analyse(source: Path, tree: Path | None = None, base: str | None = None) -> Series:
+    """Read *source* and run the C analysis on it (mbox mode without *tree*).
+
+    Returns the analysed :class:`patchscope.core.Series`.
+    """
+    from patchscope.core import CheckOptions
+    from patchscope.csource import analyse_series
+    from patchscope.progress import Progress
+    from patchscope.series import read_series
+    from patchscope.tree import open_tree
+
+    options = CheckOptions(source=str(source), tree=str(tree) if tree else None, base=base)
+    series = read_series(str(source), cwd=str(tree or source.parent))
+    view = open_tree(options, series) if tree else None
+    try:
+        analyse_series(series, view, options, Progress(enabled=False))
+    finally:
+        if view is not None:
+            view.close()
+    return series

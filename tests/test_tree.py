@@ -1,0 +1,134 @@
+"""Tree mode's view of a git checkout: base choice, in-memory apply, read-only."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from patchscope.core import CheckOptions, Series
+from patchscope.errors import TreeError
+from patchscope.series import read_series
+from patchscope.tree import ApplyError, TreeView, apply_hunks, open_tree
+from tests.csource.kernel_tree import SEED_MBOX, SEED_PATCH, analyse, apply_mail, git
+
+FILES = [
+    "mm/internal.h",
+    "mm/memory.c",
+    "mm/mmap.c",
+    "mm/vma.c",
+    "tools/testing/vma/vma_internal.h",
+]
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    """Hash of every file under *repo*, .git (index, refs, HEAD, objects) included."""
+    out = {}
+    for dirpath, _dirs, files in os.walk(repo):
+        for name in files:
+            path = Path(dirpath) / name
+            out[str(path.relative_to(repo))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def open_seed(
+    repo: Path, source: Path = SEED_MBOX, base: str | None = None
+) -> tuple[Series, TreeView]:
+    series = read_series(str(source), cwd=str(repo))
+    return series, open_tree(CheckOptions(source=str(source), tree=str(repo), base=base), series)
+
+
+def test_in_memory_apply_equals_git_am(kernel_tree: Callable[..., Path], tmp_path: Path) -> None:
+    repo = kernel_tree()
+    series, view = open_seed(repo)
+    reference = kernel_tree("mm-extra-caller")  # any second copy of the base
+    apply_mail(reference, SEED_PATCH)
+    index = series.patches[0].index
+    for path in FILES:
+        assert view.text(path, index) == (reference / path).read_text()
+        assert view.text(path, index - 1) == (repo / path).read_text()
+    assert view.base_reason == "HEAD"  # the kernel's blob ids are not in the fixture repo
+    assert view.failed == {}
+    view.close()
+
+
+def test_user_repository_is_byte_for_byte_unchanged(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree("mm-extra-caller")
+    (repo / "mm/mmap.c").write_text((repo / "mm/mmap.c").read_text() + "/* local edit */\n")
+    git(repo, "add", "mm/mmap.c")  # a staged change: the index must survive too
+    (repo / "untracked.c").write_text("int x;\n")
+    before = snapshot(repo)
+    series = analyse(SEED_MBOX, repo)
+    assert series.patches[0].call_sites  # the run did real work
+    assert snapshot(repo) == before
+
+
+def test_base_option_wins(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "NOTES").write_text("later\n")
+    git(repo, "add", "NOTES")
+    git(repo, "commit", "-q", "-m", "later")
+    _series, view = open_seed(repo, base="HEAD~1")
+    assert view.base_sha == first and view.base_reason == "--base HEAD~1"
+    with pytest.raises(TreeError):
+        open_seed(repo, base="no-such-rev")
+
+
+def test_base_commit_from_the_series(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "NOTES").write_text("later\n")
+    git(repo, "add", "NOTES")
+    git(repo, "commit", "-q", "-m", "later")
+    series: Series = read_series(str(SEED_MBOX), cwd=str(repo))
+    series.base_commit = first
+    view = open_tree(CheckOptions(source="x", tree=str(repo)), series)
+    assert view.base_sha == first and view.base_reason.startswith("base-commit")
+
+
+def test_base_from_blob_ids(kernel_tree: Callable[..., Path], tmp_path: Path) -> None:
+    repo = kernel_tree()
+    base = git(repo, "rev-parse", "HEAD").strip()
+    apply_mail(repo, SEED_PATCH)
+    git(repo, "format-patch", "-q", "-1", "-o", str(tmp_path / "out"))
+    (patch_file,) = (tmp_path / "out").iterdir()
+    # move on: HEAD no longer holds the blobs the patch was made against
+    (repo / "mm/vma.c").write_text((repo / "mm/vma.c").read_text() + "/* later */\n")
+    git(repo, "commit", "-q", "-am", "later")
+    series, view = open_seed(repo, patch_file)
+    assert view.base_sha == base
+    assert "blobs" in view.base_reason
+    assert view.failed == {}
+
+
+def test_a_patch_that_does_not_apply_is_a_finding(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    apply_mail(repo, SEED_PATCH)  # already applied: the context no longer matches
+    series = analyse(SEED_MBOX, repo)
+    (patch,) = series.patches
+    assert [f.check for f in patch.findings if f.check == "patch-does-not-apply"] == [
+        "patch-does-not-apply"
+    ]
+    assert patch.mode == "mbox"
+    assert len(patch.call_sites) == 3  # analysed from the mail instead
+
+
+def test_not_a_git_checkout(tmp_path: Path) -> None:
+    series = read_series(str(SEED_MBOX), cwd=str(tmp_path))
+    with pytest.raises(TreeError, match="not a git checkout"):
+        open_tree(CheckOptions(source="x", tree=str(tmp_path)), series)
+
+
+def test_apply_hunks_searches_outward_and_refuses_mismatches() -> None:
+    series = read_series(str(SEED_PATCH), cwd=".")
+    fc = next(f for f in series.patches[0].files if f.path == "mm/mmap.c")
+    hunk = fc.hunks[0]
+    old = "\n".join(["/* x */"] * 40 + hunk.old_window + ["/* y */"]) + "\n"
+    new = apply_hunks(old, [hunk], "mm/mmap.c")  # 1271 lines away from line 1311
+    assert new == "\n".join(["/* x */"] * 40 + hunk.new_window + ["/* y */"]) + "\n"
+    with pytest.raises(ApplyError):
+        apply_hunks(old.replace("true);", "false);"), [hunk], "mm/mmap.c")
