@@ -298,9 +298,10 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
         if p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
         elif p in bindable:
-            proof.sigma[p] = None
-            if uses_name(new_rest, p):  # read only in unchanged code: impossible for a new name
-                return _fail(proof, "differs", f"{p} is read where the old body read other things")
+            if not _in_tau(p, unifier.tau):
+                proof.sigma[p] = None  # the body never reads it
+            if uses_name(old_rest, p):  # the old body had something else by that name
+                return _fail(proof, "differs", f"{p} already names something in the old body")
     proof.tau = dict(unifier.tau)
     problem = _soundness(proof, old_tokens, new_tokens, removed)
     if problem:
@@ -323,6 +324,10 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
+
+
+def _in_tau(name: str, tau: dict[str, Expr]) -> bool:
+    return any(name in free_names(e) for e in tau.values())
 
 
 def _fail(proof: BodyProof, status: str, reason: str) -> BodyProof:

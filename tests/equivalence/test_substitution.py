@@ -1,0 +1,181 @@
+"""The substitution proof on small bodies written for the shapes it covers."""
+
+from __future__ import annotations
+
+from patchscope.arch import X86_64
+from patchscope.equivalence.callsite import check_call, reachable_assertions
+from patchscope.equivalence.expr_ast import to_c
+from patchscope.equivalence.substitution import prove_body
+from tests.equivalence.helpers import call, change
+
+SEED_OLD = """{
+	struct unlink_vma_file_batch vb;
+
+	tlb_free_vmas(tlb);
+	do {
+		next = mas_find(mas, ceiling - 1);
+		if (unlikely(xa_is_zero(next)))
+			next = NULL;
+		while (next && next->vm_start <= vma->vm_end + PMD_SIZE) {
+			vma = next;
+			next = mas_find(mas, ceiling - 1);
+		}
+		free_pgd_range(tlb, addr, vma->vm_end, floor, next ? next->vm_start : ceiling);
+		vma = next;
+	} while (vma);
+}"""
+
+SEED_NEW = SEED_OLD.replace("mas_find(mas, ceiling - 1)", "mas_find(mas, tree_max - 1)").replace(
+    "\ttlb_free_vmas(tlb);",
+    "\t/* underflow can happen and is fine */\n"
+    "\tWARN_ON_ONCE(tree_max - 1 > ceiling - 1);\n\n\ttlb_free_vmas(tlb);",
+)
+OLD_PARAMS = "struct mmu_gather *tlb, struct ma_state *mas, struct vm_area_struct *vma, " \
+    "unsigned long floor, unsigned long ceiling, bool mm_wr_locked"
+NEW_PARAMS = OLD_PARAMS.replace("unsigned long ceiling,", "unsigned long ceiling, "
+                                "unsigned long tree_max,")
+
+
+def seed_change(new_body: str = SEED_NEW):
+    return change("free_pgtables", OLD_PARAMS, NEW_PARAMS, SEED_OLD, new_body)
+
+
+def test_seed_body_is_the_old_one_under_tree_max_is_ceiling() -> None:
+    proof = prove_body(seed_change(), X86_64)
+    assert proof.proved, proof.reason
+    assert proof.substitution_text() == "tree_max := ceiling"
+    assert "added WARN_ON_ONCE(tree_max - 1 > ceiling - 1) is false for every value (z3)" \
+        in proof.method()
+    assert any("ceiling - 1 > ceiling - 1" in s for s in proof.steps)
+    assert not proof.hunks_only
+
+
+def test_seed_calls() -> None:
+    c = seed_change()
+    proof = prove_body(c, X86_64)
+    args = ["&tlb", "mas", "vma", "prev ? prev->vm_end : FIRST_USER_ADDRESS"]
+    ceiling = "next ? next->vm_start : USER_PGTABLES_CEILING"
+    ok = check_call(proof, c, call("free_pgtables", args + [ceiling, "true"],
+                                   args + [ceiling, "(next) ? next->vm_start /* x */ : "
+                                           "USER_PGTABLES_CEILING", "true"]), X86_64)
+    assert ok.proved and "(token identity)" in ok.method
+    bad = check_call(proof, c, call("free_pgtables", args + [ceiling, "true"],
+                                    args + [ceiling, "USER_PGTABLES_CEILING", "true"]), X86_64)
+    assert bad.status == "differs" and bad.counter_model
+    reach, _ = reachable_assertions(proof, c, call("free_pgtables", args + [ceiling, "true"],
+                                    args + [ceiling, "USER_PGTABLES_CEILING", "true"]), X86_64)
+    assert reach and "WARN_ON_ONCE" in reach[0].assertion
+
+
+def test_off_by_one_bound_in_the_callee_is_not_proved() -> None:
+    mutant = SEED_NEW.replace("\t\t\tnext = mas_find(mas, tree_max - 1);",
+                              "\t\t\tnext = mas_find(mas, tree_max);")
+    assert mutant != SEED_NEW
+    proof = prove_body(seed_change(mutant), X86_64)
+    assert proof.status == "differs"
+    both = SEED_NEW.replace("mas_find(mas, tree_max - 1)", "mas_find(mas, tree_max)")
+    proof = prove_body(seed_change(both), X86_64)
+    # tree_max := ceiling - 1 explains the bounds, but then the WARN can fire
+    assert proof.status == "differs" and "can fire" in proof.reason
+
+
+def test_a_warn_that_can_fire_under_the_substitution_is_not_ignored() -> None:
+    body = SEED_NEW.replace("WARN_ON_ONCE(tree_max - 1 > ceiling - 1)",
+                            "WARN_ON_ONCE(tree_max - 1 >= ceiling - 1)")
+    proof = prove_body(seed_change(body), X86_64)
+    assert proof.status == "differs" and "can fire" in proof.reason
+
+
+def test_rename() -> None:
+    c = change("f", "unsigned long a, unsigned long b", "unsigned long x, unsigned long b",
+               "{\n\treturn a + b * a;\n}", "{\n\treturn x + b * x; /* renamed */\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and proof.substitution_text() == "x := a"
+    assert check_call(proof, c, call("f", ["p->q", "3"], ["p->q", "3"]), X86_64).proved
+    assert not check_call(proof, c, call("f", ["p->q", "3"], ["p->r", "3"]), X86_64).proved
+
+
+def test_expression_replaced_by_a_new_parameter_and_the_chain_through_a_caller() -> None:
+    c = change("g", "struct part *p, unsigned long b",
+               "struct part *p, unsigned long b, unsigned long lim",
+               "{\n\tif (b > (p ? p->end : TOP) - 1)\n\t\treturn 0;\n"
+               "\treturn (p ? p->end : TOP) - b;\n}",
+               "{\n\tif (b > lim - 1)\n\t\treturn 0;\n\treturn lim - b;\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved, proof.reason
+    assert to_c(proof.sigma["lim"]) == "p ? p->end : TOP"  # type: ignore[arg-type]
+    ok = check_call(proof, c, call("g", ["q->p", "q->b"],
+                                   ["q->p", "q->b", "q->p ? q->p->end : TOP"]), X86_64)
+    assert ok.proved
+    # same value, different text: z3 proves it
+    z3ok = check_call(proof, c, call("g", ["q->p", "q->b"],
+                                     ["q->p", "q->b", "!q->p ? TOP : q->p->end + 0"]), X86_64)
+    assert z3ok.proved and "(z3)" in z3ok.method
+    other = check_call(proof, c, call("g", ["q->p", "q->b"],
+                                      ["q->p", "q->b", "q->p ? q->p->start : TOP"]), X86_64)
+    assert other.status == "differs"
+    assert other.counter_model and other.counter_model["q->p"] != 0
+
+
+def test_new_parameter_in_some_uses_only() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tuse(c - 1);\n\tuse(c - 1);\n\tkeep(c);\n}",
+               "{\n\tuse(m - 1);\n\tuse(c - 1);\n\tkeep(c);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and proof.substitution_text() == "m := c"
+
+
+def test_removed_parameter_never_read_and_its_dropped_argument() -> None:
+    c = change("k", "unsigned long a, int unused", "unsigned long a",
+               "{\n\treturn a;\n}", "{\n\treturn a;\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved
+    assert check_call(proof, c, call("k", ["x", "3"], ["x"]), X86_64).proved
+    side = check_call(proof, c, call("k", ["x", "next_id()"], ["x"]), X86_64)
+    assert side.status == "unknown" and "side effects" in side.reason
+
+
+def test_parameter_derived_from_a_new_one() -> None:
+    c = change("m", "struct mm_struct *mm, unsigned long a",
+               "struct vm_area_struct *vma, unsigned long a",
+               "{\n\tflush(mm, a);\n}", "{\n\tflush(vma->vm_mm, a);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and "mm =: vma->vm_mm" in proof.substitution_text()
+    assert check_call(proof, c, call("m", ["v->vm_mm", "1"], ["v", "1"]), X86_64).proved
+    assert not check_call(proof, c, call("m", ["other_mm", "1"], ["v", "1"]), X86_64).proved
+
+
+def test_a_parameter_written_before_use_blocks_the_substitution() -> None:
+    c = change("w", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tc += 1;\n\tuse(c - 1);\n}", "{\n\tc += 1;\n\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.status == "differs" and "writes c" in proof.reason
+
+
+def test_statements_that_differ_are_not_explained_away() -> None:
+    c = change("s", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tuse(c);\n}", "{\n\tuse(c);\n\tcount++;\n}")
+    assert prove_body(c, X86_64).status == "differs"
+
+
+def test_hunks_only_bodies_say_so() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "\tuse(c - 1);\n", "\tuse(m - 1);\n", complete=False)
+    proof = prove_body(c, X86_64)
+    assert proof.proved and proof.hunks_only and proof.method().endswith("hunks only")
+
+
+def test_removed_assertion_must_never_fire() -> None:
+    c = change("r", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tWARN_ON(c - 1 > c - 1);\n\tVM_BUG_ON(c > 5);\n\tuse(c - 1);\n}",
+               "{\n\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.status == "differs" and "VM_BUG_ON(c > 5) can fire" in proof.reason
+
+
+def test_incomplete_and_misaligned_calls_are_unknown() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    r = check_call(proof, c, call("h", ["a"], ["a"]), X86_64)
+    assert r.status == "unknown" and "line up" in r.reason
