@@ -108,6 +108,14 @@ def _boundaries(f: Facts) -> dict[int, str]:
     return marks
 
 
+def _fit(text: str, width: float) -> str:
+    """*text* cut to what fits in *width* pixels (the full text stays in the tooltip)."""
+    room = int((width - 6) / 6.5)
+    if len(text) <= room:
+        return text
+    return text[: max(room - 1, 0)] + "\u2026" if room > 1 else ""
+
+
 def draw(f: Facts) -> Drawing:
     """Lay out *f* on an ordinal address scale."""
     top = f.arch.top
@@ -137,7 +145,11 @@ def draw(f: Facts) -> Drawing:
     y = 8.0
     for m in markers:  # one line of label per marker, so labels never overlap
         y += 13
-        d.labels.append(Label(xpos[m.value] + 3, y, m.text, m.cls))
+        x = xpos[m.value]
+        if x > WIDTH - 160:  # near the right edge: write the label leftwards
+            d.labels.append(Label(x - 3, y, m.text, m.cls, "end"))
+        else:
+            d.labels.append(Label(x + 3, y, m.text, m.cls))
     marker_top = y + 3
     y += 10
 
@@ -146,7 +158,8 @@ def draw(f: Facts) -> Drawing:
         if v.start in xpos and v.end in xpos:
             x0, x1 = xpos[v.start], xpos[v.end]
             title = f"{v.label}: [{v.start:#x}, {v.end:#x})"
-            d.boxes.append(Box(x0, y, max(x1 - x0, 2), 22, "vma", v.label, title))
+            width = max(x1 - x0, 2)
+            d.boxes.append(Box(x0, y, width, 22, "vma", _fit(v.label, width), title))
     y += 32
 
     old_set, new_set = table_sets(f)
@@ -157,7 +170,7 @@ def draw(f: Facts) -> Drawing:
         levels = levels_present(side.freed) or ["pte"]
         d.labels.append(Label(8, y + ROW - 3, f"{side_name} frees", "row-head"))
         for level in levels:
-            d.labels.append(Label(LEFT - 8, y + ROW - 3, level.upper(), "row", "end"))
+            d.labels.append(Label(LEFT - 8, y + ROW - 3, _fit(level.upper(), 40), "row", "end"))
             for t in side.freed:
                 if t.level != level:
                     continue
