@@ -1,0 +1,186 @@
+"""End to end: the real reader, libclang analysis and the CLI on the fixtures.
+
+Verdicts are read from ``--format json`` (the contract), in-process for speed
+and through a subprocess where the exit code is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.csource.kernel_tree import SEED_MBOX, SEED_PATCH, git
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+EQ = FIXTURES / "equivalence"
+
+
+def check(source: Path, *extra: str, cwd: Path | None = None) -> tuple[int, dict]:
+    """Run ``patchscope check SOURCE --format json``; return (exit code, JSON)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "patchscope", "check", str(source), "--format", "json",
+         "--scenarios", "200", *extra],
+        capture_output=True, text=True, cwd=cwd or Path.cwd(),
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def only_patch(report: dict) -> dict:
+    assert len(report["patches"]) == 1
+    return report["patches"][0]
+
+
+def verdicts(patch: dict) -> dict[str, str]:
+    return {c["caller"]: c["verdict"] for c in patch["call_sites"]}
+
+
+def chain_tree(tmp_path: Path) -> Path:
+    repo = tmp_path / "chain"
+    shutil.copytree(EQ / "trees" / "chain", repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "chain fixture")
+    return repo
+
+
+SEED_CALLERS = {"exit_mmap", "unmap_region", "vms_clear_ptes"}
+
+
+def assert_seed_proved(rc: int, patch: dict, new: str = "tree_max", old: str = "ceiling") -> None:
+    assert rc == 0
+    assert verdicts(patch) == dict.fromkeys(SEED_CALLERS, "proved")
+    assert patch["nfc"]["verdict"] == "proved"
+    for c in patch["call_sites"]:
+        assert f"substitution {new} := {old}" in c["method"]
+        assert f"added WARN_ON_ONCE({new} - 1 > {old} - 1) is false for every value" \
+            in c["method"]
+    assert not [f for f in patch["findings"] if f["severity"] == "error"]
+
+
+def test_seed_mbox_only() -> None:
+    rc, report = check(SEED_MBOX)
+    patch = only_patch(report)
+    assert_seed_proved(rc, patch)
+    assert all("hunks only" in c["method"] for c in patch["call_sites"])
+    sig = patch["signature_changes"][0]
+    assert sig["substitution"] == {"tree_max": "ceiling"}
+    assert sig["body_verdict"]["verdict"] == "proved"
+
+
+def test_seed_tree_mode(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    rc, report = check(SEED_PATCH, "--tree", str(repo))
+    patch = only_patch(report)
+    assert_seed_proved(rc, patch)
+    assert all("whole function" in c["method"] for c in patch["call_sites"])
+
+
+def test_renamed_seed_gets_the_same_verdicts() -> None:
+    rc, report = check(EQ / "seed-renamed.patch")
+    assert_seed_proved(rc, only_patch(report), new="vma_end", old="pg_end")
+
+
+@pytest.mark.parametrize("name", ["mutant-callee-bound", "mutant-caller-limit",
+                                  "mutant-caller-pmd"])
+def test_mutants_are_never_proved(name: str) -> None:
+    rc, report = check(EQ / f"{name}.patch")
+    patch = only_patch(report)
+    assert rc == 1
+    assert patch["nfc"]["verdict"] != "proved"
+    errors = {f["check"] for f in patch["findings"] if f["severity"] == "error"}
+    assert errors & {"nfc-refuted", "nfc-unproved"}
+    v = verdicts(patch)
+    if name == "mutant-callee-bound":
+        assert all(k != "proved" for k in v.values())
+    else:
+        mutated = "unmap_region" if name == "mutant-caller-limit" else "vms_clear_ptes"
+        assert v[mutated] != "proved"
+        # the call passes a search limit above its ceiling: the new WARN can fire
+        assert "assertion-reachable" in errors
+        assert all(v[k] == "proved" for k in SEED_CALLERS - {mutated})
+
+
+def test_mutant_callee_in_tree_mode(kernel_tree: Callable[..., Path]) -> None:
+    rc, report = check(EQ / "mutant-callee-bound.patch", "--tree", str(kernel_tree()))
+    patch = only_patch(report)
+    assert rc == 1 and all(k != "proved" for k in verdicts(patch).values())
+
+
+def test_chain_tree_mode(tmp_path: Path) -> None:
+    repo = chain_tree(tmp_path)
+    rc, report = check(EQ / "chain.patch", "--tree", str(repo))
+    patch = only_patch(report)
+    assert rc == 0
+    assert verdicts(patch) == {"query_left": "proved"}
+    assert patch["nfc"]["verdict"] == "proved"
+    assert "substitution lim := p ? p->end : TOP" in patch["call_sites"][0]["method"]
+
+
+def test_chain_variant_tree_mode(tmp_path: Path) -> None:
+    repo = chain_tree(tmp_path)
+    rc, report = check(EQ / "chain-variant.patch", "--tree", str(repo))
+    patch = only_patch(report)
+    assert rc == 1
+    assert verdicts(patch)["query_left"] != "proved"
+    assert patch["nfc"]["verdict"] != "proved"
+
+
+def test_chain_mbox_call_site() -> None:
+    _, report = check(EQ / "chain.patch")
+    assert verdicts(only_patch(report))["query_left"] == "proved"
+    _, report = check(EQ / "chain-variant.patch")
+    assert verdicts(only_patch(report))["query_left"] != "proved"
+
+
+def test_no_claim_is_not_claimed_but_still_analysed() -> None:
+    rc, report = check(EQ / "seed-no-claim.patch")
+    patch = only_patch(report)
+    assert rc == 0
+    assert patch["claims_nfc"] is False
+    assert patch["nfc"]["verdict"] == "not-claimed"
+    assert verdicts(patch) == dict.fromkeys(SEED_CALLERS, "proved")
+
+
+def _one_commit_patch(tmp_path: Path, before: str, after: str, message: str) -> Path:
+    repo = tmp_path / "repo"
+    (repo / "lib").mkdir(parents=True)
+    (repo / "lib" / "a.c").write_text(before)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    (repo / "lib" / "a.c").write_text(after)
+    git(repo, "commit", "-q", "-a", "-m", message)
+    out = tmp_path / "one.patch"
+    out.write_text(git(repo, "format-patch", "-1", "--stdout"))
+    return out
+
+
+BASE_C = "int twice(int x)\n{\n\t/* double it */\n\treturn x + x;\n}\n"
+
+
+def test_comment_only_diff_without_signature_change_is_proved(tmp_path: Path) -> None:
+    after = BASE_C.replace("/* double it */", "/*\n\t * Double @x.\n\t */").replace(
+        "x + x", "x  +  x")
+    patch_file = _one_commit_patch(tmp_path, BASE_C, after,
+                                   "lib: reword a comment\n\nNo functional change.")
+    rc, report = check(patch_file)
+    patch = only_patch(report)
+    assert rc == 0 and patch["nfc"]["verdict"] == "proved"
+    assert any("only comments" in r for r in patch["nfc"]["reasons"])
+
+
+def test_code_change_without_signature_change_is_unproved(tmp_path: Path) -> None:
+    after = BASE_C.replace("x + x", "2 * x")
+    patch_file = _one_commit_patch(tmp_path, BASE_C, after,
+                                   "lib: multiply\n\nNo functional change.")
+    rc, report = check(patch_file)
+    patch = only_patch(report)
+    assert rc == 1 and patch["nfc"]["verdict"] == "unknown"
+    assert any(f["check"] == "nfc-unproved" for f in patch["findings"])
