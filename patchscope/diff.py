@@ -190,7 +190,7 @@ def parse_diff(diff_text: str, *, patch_index: int | None = None) -> tuple[
     try:
         patch_set = unidiff.PatchSet("\n".join(kept) + "\n")
     except unidiff.UnidiffParseError as err:
-        raise DiffError(str(err)) from None
+        raise DiffError(" ".join(str(err).split())) from None
     files: list[FileChange] = []
     findings: list[Finding] = []
     for pf in patch_set:

@@ -103,7 +103,7 @@ def _read_diff(patch: Patch) -> str | None:
         patch.findings.append(
             _finding("diff-malformed", Severity.ERROR, f"malformed diff: {err}", patch.index)
         )
-        return str(err)
+        return " ".join(str(err).split())
     patch.findings.extend(findings)
     return None
 
