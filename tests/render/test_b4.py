@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from patchscope.core import CheckOptions, Finding, Severity
 from patchscope.render.b4 import render_b4, render_b4_json
 from patchscope.series import read_series
@@ -38,3 +40,28 @@ def test_clean_series_prints_nothing() -> None:
     series.findings.clear()
     assert render_b4(series, OPTIONS) == ""
     assert json.loads(render_b4_json(series, OPTIONS)) == []
+
+
+def test_b4_local_check_reads_our_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """b4's own run_local_check, fed a patch on stdin as b4 does, sees only our findings."""
+    import email
+    import email.policy
+    import shutil
+    import subprocess
+
+    import b4
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(b4, "save_cache", lambda *args, **kwargs: None)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    monkeypatch.chdir(tmp_path / "repo")
+    raw = (BAD / "dotdot-path.patch").read_bytes().split(b"\n", 1)[1]  # no From_ line
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    exe = shutil.which("patchscope") or "patchscope"
+    report = b4.LoreMessage.run_local_check(
+        [exe, "check", "-", "--format", "b4"], "dotdot", msg, nocache=True
+    )
+    assert report, report
+    assert all(line.startswith(("patchscope: ERROR: ", "patchscope: WARNING: "))
+               for _, line in report), report
+    assert ("fail", next(line for _, line in report if "diff-unsafe-path" in line)) in report
