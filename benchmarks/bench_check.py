@@ -1,0 +1,105 @@
+"""Benchmark: the whole ``patchscope check`` of the seed patch.
+
+Medians of repeated runs, in-process (``check_series`` + JSON rendering,
+after one warm-up run that loads libclang and z3) and as a subprocess (what
+a user waits for, interpreter start and imports included); mbox mode and
+tree mode (a git repository built from ``fixtures/trees/mm`` in a temporary
+directory).  Run from the repository root: ``python benchmarks/bench_check.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from patchscope.commands.check import check_series  # noqa: E402
+from patchscope.core import CheckOptions  # noqa: E402
+from patchscope.render import render  # noqa: E402
+from tests.csource.kernel_tree import SEED_MBOX, SEED_PATCH, build_kernel_tree  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def _clear_caches() -> None:
+    """Forget memoised parses so each in-process run does the whole work."""
+    from patchscope.equivalence.cparse import parse_expr
+
+    parse_expr.cache_clear()
+    try:
+        from patchscope.csource import parse as csource_parse
+    except ImportError:
+        return
+    for name in dir(csource_parse):
+        clear = getattr(getattr(csource_parse, name), "cache_clear", None)
+        if callable(clear):
+            clear()
+
+
+def in_process(source: Path, tree: Path | None, scenarios: int) -> Callable[[], object]:
+    def run() -> object:
+        _clear_caches()
+        options = CheckOptions(source=str(source), tree=str(tree) if tree else None,
+                               output_format="json", scenarios=scenarios)
+        return render(check_series(options), options)
+
+    return run
+
+
+def as_subprocess(source: Path, tree: Path | None, scenarios: int) -> Callable[[], object]:
+    cmd = [sys.executable, "-m", "patchscope", "check", str(source), "--format", "json",
+           "--scenarios", str(scenarios)]
+    if tree:
+        cmd += ["--tree", str(tree)]
+
+    def run() -> object:
+        done = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"check failed: {done.stderr.decode()}")
+        return done
+
+    return run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--scenarios", type=int, default=CheckOptions("x").scenarios,
+                    help="--scenarios passed to the check (the model's sample size)")
+    args = ap.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or '?'}"
+          f", Python {platform.python_version()}")
+    print(f"runs: {args.runs}, --scenarios {args.scenarios}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = build_kernel_tree(Path(tmp) / "tree")
+        cases = [("mbox", SEED_MBOX, None), ("tree", SEED_PATCH, tree)]
+        for label, source, t in cases:
+            fn = in_process(source, t, args.scenarios)
+            fn()  # warm-up: libclang and z3 loaded once, as in one CLI run
+            med, times = median_time(fn, args.runs)
+            print(f"seed check, {label} mode, in-process: median {med * 1000:.0f} ms "
+                  f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+            med, times = median_time(as_subprocess(source, t, args.scenarios), args.runs)
+            print(f"seed check, {label} mode, subprocess: median {med * 1000:.0f} ms "
+                  f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+
+
+if __name__ == "__main__":
+    main()
