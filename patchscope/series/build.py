@@ -75,7 +75,8 @@ def _number(cands: list[_Candidate]) -> list[tuple[int, int, _Candidate]]:
 def _make_patch(index: int, total: int, cand: _Candidate) -> Patch:
     assert cand.parts is not None
     msg = cand.msg
-    claim = find_nfc_claim(cand.parts.commit_message)
+    # The title counts too: "mm: tidy up foo() (no functional change)".
+    claim = find_nfc_claim(cand.parts.commit_message) or find_nfc_claim(cand.tag.title)
     return Patch(
         index=index,
         total=total,

@@ -10,13 +10,16 @@ from patchscope.series.trailers import parse_trailer
 # claim about the patch itself, so bare "functional change" does not match.
 _PHRASES = re.compile(
     r"\b(?:"
-    r"no\s+(?:intended\s+|intentional\s+)?(?:functional(?:ity)?|behaviou?r(?:al)?)\s+"
-    r"(?:changes?|modifications?|differences?|impact)(?:\s+(?:is\s+|are\s+)?intended)?"
+    r"no\s+(?:intended\s+|intentional\s+|expected\s+|actual\s+|real\s+)?"
+    r"(?:functional(?:ity)?|behaviou?r(?:al)?|logic(?:al)?|semantic)\s+"
+    r"(?:changes?|modifications?|differences?|impact)"
+    r"(?:\s+(?:is\s+|are\s+)?(?:intended|expected))?"
     r"|no\s+(?:changes?|difference)\s+(?:in|to)\s+(?:functionality|behaviou?r)"
     r"|non-functional\s+change"
     r"|without\s+(?:any\s+)?(?:functional|behaviou?r(?:al)?)\s+changes?"
-    r"|(?:should|does|must)\s+not\s+change\s+(?:any\s+)?(?:the\s+)?"
+    r"|(?:should|does|must|will)\s+not\s+(?:change|alter|affect)\s+(?:any\s+)?(?:the\s+)?"
     r"(?:behaviou?r|functionality)"
+    r"|functionally\s+(?:equivalent|identical|unchanged)"
     r")\b",
     re.IGNORECASE,
 )

@@ -52,3 +52,20 @@ def test_base_commit_from_a_patch(tmp_path: Path) -> None:
     series = read_series(path, cwd=str(tmp_path))
     assert series.base_commit == "abcdef0123456"
     assert series.patches[0].files[0].added == 1
+
+
+def test_nfc_claim_in_title_or_body_but_not_notes_or_diff(tmp_path: Path) -> None:
+    diff = (
+        "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n"
+        "-/* No functional change. */\n+/* NFC. */\n"
+    )
+    path = write(
+        tmp_path,
+        "n.mbox",
+        patch_mail("[PATCH 1/3] mm: tidy (no functional change)", "tidy\n", diff),
+        mail("[PATCH 2/3] mm: notes", "body\n---\nv2: no functional change vs v1\n\n" + diff),
+        patch_mail("[PATCH 3/3] mm: quoted", "> No functional change intended.\n", diff),
+    )
+    one, two, three = read_series(path, cwd=str(tmp_path)).patches
+    assert one.claims_nfc and one.nfc_claim == "mm: tidy (no functional change)"
+    assert not two.claims_nfc and not three.claims_nfc

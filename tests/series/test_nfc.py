@@ -23,6 +23,10 @@ from patchscope.series.nfc import find_nfc_claim
         "No change in functionality.",
         "A pure rename, without any functional change.",
         "Non-functional change: rename variables.",
+        "No functional changes expected.",
+        "The result is functionally equivalent.",
+        "This will not alter the behaviour.",
+        "No semantic change.",
     ],
 )
 def test_claims(text: str) -> None:
