@@ -64,6 +64,14 @@ def message_ids(value: str | None) -> list[str]:
 
 
 def _part_text(part: EmailMessage) -> str:
+    if part.get_param("charset") is None:
+        # No charset declared: 8-bit text is most often UTF-8, else Latin-1.
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            try:
+                return payload.decode("utf-8")
+            except UnicodeDecodeError:
+                return payload.decode("latin-1")
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, AssertionError, ValueError):
@@ -103,6 +111,12 @@ def parse_message(raw: bytes, *, fallback_id: str = "") -> Message:
     format-patch's in-body ``From:``/``Subject:``/``Date:`` lines, which
     override the mail headers, are applied and removed from the body.
     """
+    head, sep, rest = raw.partition(b"\n\n")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        # Raw 8-bit headers that are not UTF-8 (against RFC 5322): read as Latin-1.
+        raw = head.decode("latin-1").encode("utf-8") + sep + rest
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     body = normalise_newlines(_body_text(msg))

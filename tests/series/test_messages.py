@@ -68,3 +68,11 @@ def test_headers_helpers() -> None:
         "Liam R. Howlett <Liam.Howlett@oracle.com>"
     )
     assert format_author("") == ""
+
+
+def test_undeclared_8bit_charsets() -> None:
+    latin = parse_message(b"From: J\xf6rg <j@x>\nSubject: [PATCH] caf\xe9\n\nCaf\xe9 body\n")
+    assert (latin.author, latin.subject) == ("Jörg <j@x>", "[PATCH] café")
+    assert latin.body == "Café body\n"
+    utf8 = parse_message("From: Jörg <j@x>\nSubject: x\n\nCafé body\n".encode())
+    assert (utf8.author, utf8.body) == ("Jörg <j@x>", "Café body\n")
