@@ -57,7 +57,8 @@ def main() -> int:
         out = str(Path(tmp) / "seed.html")
         write_s = median_seconds(lambda: write_html(series, options, out), runs)
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    cpus = os.cpu_count()
+    print(f"machine: {platform.machine()}, {cpus} CPUs, Python {platform.python_version()}")
     print(f"seed report ({runs} runs each, medians):")
     print(f"  render_html: {html_s * 1000:8.1f} ms   (target < 1000 ms)")
     print(f"  write_html:  {write_s * 1000:8.1f} ms   (render + atomic write)")
