@@ -18,7 +18,7 @@ from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.ceval import PURE_CALLS
 from patchscope.equivalence.cparse import parse_expr
 from patchscope.equivalence.ctypes import CType
-from patchscope.equivalence.expr_ast import Call, Expr, Unary, substitute, to_c, walk
+from patchscope.equivalence.expr_ast import Call, Expr, Unary, simplify, substitute, to_c, walk
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import ProofResult, prove_always_false, prove_equal
 from patchscope.errors import ParseError
@@ -118,7 +118,7 @@ def check_call(
             if any(old_e[n] is None for n in needed):
                 return _undecided(proof, f"an old argument for {', '.join(sorted(needed))} "
                                   "cannot be parsed")
-            want = substitute(target, {n: old_e[n] for n in needed})  # type: ignore[misc]
+            want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile)
         identity_all &= ok == "identity"
@@ -130,7 +130,7 @@ def check_call(
         needed_new = {n: new_e[n] for n in new if n in body.tau_names(r)}
         if any(v is None for v in needed_new.values()):
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
-        have = substitute(derived, needed_new)  # type: ignore[arg-type]
+        have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
                     body.types.get(r), profile, reverse=True)
         identity_all &= ok == "identity"

@@ -168,6 +168,23 @@ def _combine(verdict: Verdict, proof: CallProof, result: Any, call: CallSite, pa
     return verdict
 
 
+def _internal_error(patch: Patch, exc: Exception, what: str, file: str | None,
+                    line: int | None, profile: ArchProfile) -> Verdict:
+    message = f"internal error while deciding {what}: {type(exc).__name__}: {exc}"
+    patch.findings.append(Finding("engine-error", Severity.ERROR, message, file, line,
+                                  patch.index))
+    return Verdict(VerdictKind.UNKNOWN, "none", message, Basis.NONE, arch=profile.name)
+
+
+def _guarded_body(change: SignatureChange, patch: Patch, profile: ArchProfile) -> BodyProof:
+    try:
+        return prove_body(change, profile)
+    except Exception as exc:  # reported as an internal error, never a traceback
+        v = _internal_error(patch, exc, f"the body of {change.function}()", change.file,
+                            change.line, profile)
+        return BodyProof(change.function, change.file, "unknown", v.reason)
+
+
 def _comments_only(patch: Patch) -> tuple[bool, str]:
     """Whether the diff changes nothing but comments, layout and prose files."""
     for f in patch.files:
@@ -196,7 +213,7 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
     decided: set[int] = set()
     for change in patch.signature_changes:
         progress.note(f"{change.function}(): substitution proof")
-        body = prove_body(change, profile)
+        body = _guarded_body(change, patch, profile)
         change.body_verdict = _body_verdict(body, profile)
         change.substitution = body.substitution_strings()
         parts.append((change.body_verdict, f"body of {change.function}()", change.file,
@@ -206,7 +223,11 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                 continue
             decided.add(id(call))
             progress.note(f"{call.caller}() -> {call.function}()")
-            call.verdict = decide_call(body, change, call, patch, profile, options, progress)
+            try:
+                call.verdict = decide_call(body, change, call, patch, profile, options, progress)
+            except Exception as exc:  # one call's failure must not stop the others
+                call.verdict = _internal_error(patch, exc, _call_label(call), call.file,
+                                               call.line, profile)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
     for call in patch.call_sites:
         if id(call) not in decided:

@@ -237,3 +237,22 @@ def substitute(e: Expr, mapping: dict[str, Expr]) -> Expr:
         return None
 
     return rebuild(e, f)
+
+
+def simplify(e: Expr) -> Expr:
+    """Fold what substitution leaves behind: ``*&x`` -> ``x``, ``&*p`` -> ``p``,
+    ``(&s)->f`` -> ``s.f``, ``(*p).f`` -> ``p->f``."""
+
+    def f(n: Expr) -> Expr | None:
+        if isinstance(n, Unary) and isinstance(n.operand, Unary):
+            inner = n.operand
+            if {n.op, inner.op} == {"*", "&"}:
+                return simplify(inner.operand)
+        if isinstance(n, Member) and isinstance(n.base, Unary):
+            if n.arrow and n.base.op == "&":
+                return Member(simplify(n.base.operand), n.field, False)
+            if not n.arrow and n.base.op == "*":
+                return Member(simplify(n.base.operand), n.field, True)
+        return None
+
+    return rebuild(e, f)
