@@ -15,6 +15,10 @@ from patchscope.series.review import review_comments
 from patchscope.series.subject import is_reply_subject, parse_subject
 from patchscope.series.trailers import find_trailers, unquoted_lines
 
+_DIFFSTAT = re.compile(
+    r"^\s*(\d+) files? changed(?:, (\d+) insertions?\(\+\))?(?:, (\d+) deletions?\(-\))?\s*$",
+    re.MULTILINE,
+)
 _BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-fA-F]{7,64})\s*$")
 _COVER = "cover"
 
@@ -96,6 +100,25 @@ def _make_patch(index: int, total: int, cand: _Candidate) -> Patch:
     )
 
 
+def _check_diffstat(patch: Patch, notes: str) -> None:
+    """A diffstat that disagrees with the diff means the patch was edited by hand."""
+    m = _DIFFSTAT.search(notes)
+    if m is None or any(f.check == "diff-unsafe-path" for f in patch.findings):
+        return
+    files, added, removed = (int(g) if g else 0 for g in m.groups())
+    got = (len(patch.files), sum(f.added for f in patch.files), sum(f.removed for f in patch.files))
+    if (files, added, removed) != got:
+        patch.findings.append(
+            _finding(
+                "diffstat-mismatch",
+                Severity.WARNING,
+                f"the diffstat says {files} files, +{added} -{removed}; the diff has "
+                f"{got[0]} files, +{got[1]} -{got[2]} (edited by hand?)",
+                patch.index,
+            )
+        )
+
+
 def _read_diff(patch: Patch) -> str | None:
     """Fill patch.files; the problem, if the diff is malformed."""
     try:
@@ -138,11 +161,13 @@ def build_series(source: str, label: str, messages: list[Message]) -> Series:
     patches: list[Patch] = []
     duplicated: set[int] = set()
     seen: dict[int, Patch] = {}
+    notes: dict[int, str] = {}
     for index, total, cand in _number(cands):
         if index in seen:
             duplicated.add(index)
             continue
         seen[index] = _make_patch(index, total, cand)
+        notes[index] = cand.parts.notes if cand.parts else ""
         patches.append(seen[index])
     patches.sort(key=lambda p: p.index)
     total = max([p.total for p in patches] + [cover_cand.tag.total or 0 if cover_cand else 0])
@@ -167,7 +192,13 @@ def build_series(source: str, label: str, messages: list[Message]) -> Series:
             )
         )
 
-    problems = [problem for p in patches if (problem := _read_diff(p)) is not None]
+    problems = []
+    for p in patches:
+        problem = _read_diff(p)
+        if problem is None:
+            _check_diffstat(p, notes.get(p.index, ""))
+        else:
+            problems.append(problem)
     if len(problems) == len(patches):
         if len(patches) == 1:
             raise InputError(label, f"malformed diff: {problems[0]}")

@@ -69,3 +69,18 @@ def test_nfc_claim_in_title_or_body_but_not_notes_or_diff(tmp_path: Path) -> Non
     one, two, three = read_series(path, cwd=str(tmp_path)).patches
     assert one.claims_nfc and one.nfc_claim == "mm: tidy (no functional change)"
     assert not two.claims_nfc and not three.claims_nfc
+
+
+def test_diffstat_disagreeing_with_the_diff_is_a_warning(tmp_path: Path) -> None:
+    diff = "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n@@ -1 +1,2 @@\n-a\n+b\n+c\n"
+    notes = " a.c | {stat}\n 1 file changed, {ins} insertions(+), 1 deletion(-)\n\n"
+    path = write(
+        tmp_path,
+        "d.mbox",
+        mail("[PATCH 1/2] ok", "ok\n---\n" + notes.format(stat="3 ++-", ins=2) + diff),
+        mail("[PATCH 2/2] edited", "edited\n---\n" + notes.format(stat="4 +++-", ins=3) + diff),
+    )
+    one, two = read_series(path, cwd=str(tmp_path)).patches
+    assert one.findings == []
+    (finding,) = two.findings
+    assert finding.check == "diffstat-mismatch" and "+3 -1" in finding.message
