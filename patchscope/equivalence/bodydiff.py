@@ -66,9 +66,34 @@ class Assertion:
         return f"{self.name}({cond})"
 
 
+# The line csource puts where a hunks-only body skips lines the patch does not show.
+_GAP = re.compile(r"^\s*/\* patchscope: lines \d+-\d+ are not in the patch \*/\s*$", re.M)
+
+
+def _drop_cut_comments(text: str) -> str:
+    """Blank the tail of a comment whose start the patch does not show.
+
+    A hunk often starts inside a comment (`` * Note: ... */``); lexed as code
+    that prose would be compared token by token.  After each gap, text up to
+    a ``*/`` that no ``/*`` opened is comment.
+    """
+    pieces = _GAP.split(text)
+    gaps = _GAP.findall(text)
+    out = [pieces[0]]
+    for gap, piece in zip(gaps, pieces[1:], strict=True):
+        close = piece.find("*/")
+        opening = piece.find("/*")
+        if close >= 0 and (opening < 0 or opening > close):
+            piece = "".join(c if c == "\n" else " " for c in piece[: close + 2]) + piece[
+                close + 2 :
+            ]
+        out += [gap, piece]
+    return "".join(out)
+
+
 def body_tokens(text: str) -> list[Token]:
-    """The body's tokens, comments dropped."""
-    return [t for t in tokenize(text) if t.kind != "COMMENT"]
+    """The body's tokens, comments (also ones cut by a hunk's edge) dropped."""
+    return [t for t in tokenize(_drop_cut_comments(text)) if t.kind != "COMMENT"]
 
 
 def _matching(tokens: list[Token], open_index: int) -> int | None:

@@ -179,3 +179,16 @@ def test_incomplete_and_misaligned_calls_are_unknown() -> None:
     proof = prove_body(c, X86_64)
     r = check_call(proof, c, call("h", ["a"], ["a"]), X86_64)
     assert r.status == "unknown" and "line up" in r.reason
+
+
+def test_a_comment_cut_by_the_hunk_edge_is_not_code() -> None:
+    gap = "\t/* patchscope: lines {} are not in the patch */\n"
+    old = ("{\n\tuse(c - 1);\n" + gap.format("5-9")
+           + "\t\t * don't (read this as code\n\t\t */\n\tuse(c - 1);\n}")
+    new = ("{\n\tuse(m - 1);\n" + gap.format("5-12")
+           + "\t\t * the limit: m, don't (read this as code\n\t\t */\n\tuse(m - 1);\n}")
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m", old, new,
+               complete=False)
+    proof = prove_body(c, X86_64)
+    assert proof.proved, proof.reason
+    assert proof.substitution_text() == "m := c"
