@@ -77,3 +77,14 @@ def test_range_outside_a_repository(tmp_path: Path) -> None:
     assert proc.returncode == 2
     err = proc.stderr.decode()
     assert err.count("\n") == 1 and "not in a git repository" in err
+
+
+def test_revision_range_in_the_current_repository(tmp_path: Path) -> None:
+    from tests.series.helpers import make_repo
+
+    repo = make_repo(tmp_path)
+    proc = run("check", "HEAD~2..HEAD", "--format", "json", cwd=Path(repo.working_tree_dir or ""))
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [p["subject"] for p in doc["patches"]] == ["mm: rename b", "mm: add b.c"]
+    assert doc["patches"][0]["claims_nfc"] is True

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import git
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures" / "series"
 SEED_MBOX = ROOT / "fixtures" / "seed" / "free_pgtables-v1-4of9.mbox"
@@ -50,3 +52,26 @@ def write(tmp: Path, name: str, *mails: str) -> str:
     path = tmp / name
     path.write_text("\n".join(mails), encoding="utf-8")
     return str(path)
+
+
+def make_repo(tmp_path: Path) -> git.Repo:
+    """A git repository with a base commit and two commits on top (one claims NFC)."""
+    repo = git.Repo.init(tmp_path / "repo", initial_branch="main")
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "Zoë Ångström")
+        cw.set_value("user", "email", "zoe@example.org")
+    work = Path(repo.working_tree_dir or "")
+    (work / "mm").mkdir()
+    (work / "mm/a.c").write_text("int a;\nint b;\nint c;\n")
+    repo.index.add(["mm/a.c"])
+    repo.index.commit("mm: base")
+    (work / "mm/a.c").write_text("int a;\nint b2;\nint c;\n")
+    repo.index.add(["mm/a.c"])
+    repo.index.commit(
+        "mm: rename b\n\nFrom the start this was wrong.\n\nNo functional change.\n\n"
+        "Signed-off-by: Zoë Ångström <zoe@example.org>\n"
+    )
+    (work / "mm/b.c").write_text("int d;\n")
+    repo.index.add(["mm/b.c"])
+    repo.index.commit("mm: add b.c\n\nSigned-off-by: Zoë Ångström <zoe@example.org>\n")
+    return repo

@@ -11,7 +11,7 @@ import pytest
 
 from patchscope.errors import InputError
 from patchscope.series import read_series
-from tests.series.helpers import FIXTURES, patch_mail, write
+from tests.series.helpers import FIXTURES, make_repo, patch_mail, write
 
 
 def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -57,28 +57,6 @@ def test_only_newest_version_is_read(tmp_path: Path) -> None:
     assert series.findings[0].check == "series-versions"
 
 
-def _repo(tmp_path: Path) -> git.Repo:
-    repo = git.Repo.init(tmp_path / "repo", initial_branch="main")
-    with repo.config_writer() as cw:
-        cw.set_value("user", "name", "Zoë Ångström")
-        cw.set_value("user", "email", "zoe@example.org")
-    work = Path(repo.working_tree_dir or "")
-    (work / "mm").mkdir()
-    (work / "mm/a.c").write_text("int a;\nint b;\nint c;\n")
-    repo.index.add(["mm/a.c"])
-    repo.index.commit("mm: base")
-    (work / "mm/a.c").write_text("int a;\nint b2;\nint c;\n")
-    repo.index.add(["mm/a.c"])
-    repo.index.commit(
-        "mm: rename b\n\nFrom the start this was wrong.\n\nNo functional change.\n\n"
-        "Signed-off-by: Zoë Ångström <zoe@example.org>\n"
-    )
-    (work / "mm/b.c").write_text("int d;\n")
-    repo.index.add(["mm/b.c"])
-    repo.index.commit("mm: add b.c\n\nSigned-off-by: Zoë Ångström <zoe@example.org>\n")
-    return repo
-
-
 def _state(repo: git.Repo) -> tuple[str, str, str]:
     status = subprocess.run(
         ["git", "-C", str(repo.working_tree_dir), "status", "--porcelain=v1", "--ignored"],
@@ -89,7 +67,7 @@ def _state(repo: git.Repo) -> tuple[str, str, str]:
 
 
 def test_git_range(tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
+    repo = make_repo(tmp_path)
     (Path(repo.working_tree_dir or "") / "untracked.txt").write_text("mine\n")
     before = _state(repo)
     series = read_series("HEAD~2..HEAD", cwd=str(repo.working_tree_dir))
@@ -106,7 +84,7 @@ def test_git_range(tmp_path: Path) -> None:
 
 
 def test_git_range_errors(tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
+    repo = make_repo(tmp_path)
     cwd = str(repo.working_tree_dir)
     with pytest.raises(InputError, match="git cannot read it as a range"):
         read_series("nosuch..HEAD", cwd=cwd)
