@@ -230,8 +230,8 @@ def _attach_replies(patches: list[Patch], cover: Message | None, replies: list[M
     roots: dict[str, str] = {p.message_id: str(p.index) for p in patches if p.message_id}
     if cover is not None and cover.message_id:
         roots[cover.message_id] = _COVER
-    titles: dict[tuple[int | None, str], str] = {
-        (p.index, p.subject): str(p.index) for p in patches
+    titles: dict[tuple[int, int | None, str], str] = {
+        (p.version, p.index, p.subject): str(p.index) for p in patches
     }
     grouped = thread_replies(replies, roots, titles)
     for p in patches:

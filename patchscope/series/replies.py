@@ -18,14 +18,15 @@ def _parents(msg: Message) -> list[str]:
 def thread_replies(
     replies: list[Message],
     roots: dict[str, str],
-    titles: dict[tuple[int | None, str], str],
+    titles: dict[tuple[int, int | None, str], str],
 ) -> dict[str, list[Message]]:
     """Group *replies* by the root message they answer.
 
     *roots* maps the Message-ID of each patch and of the cover letter to a
     root key.  A reply to a reply belongs to the same root.  A reply whose
     headers lead nowhere known is matched by its subject (``Re:`` plus the
-    patch's tag and title, *titles*); failing that it is left out.
+    patch's version, index and title, *titles*); failing that it is left out,
+    so a review of v1 never lends its trailers to v2.
     """
     by_id = {r.message_id: r for r in replies if r.message_id}
     memo: dict[str, str | None] = {}
@@ -44,7 +45,7 @@ def thread_replies(
                     break
         if result is None:
             tag = parse_subject(msg.subject)
-            result = titles.get((tag.index, tag.title))
+            result = titles.get((tag.version, tag.index, tag.title))
         if msg.message_id:
             memo[msg.message_id] = result
         return result

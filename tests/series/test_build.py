@@ -84,3 +84,17 @@ def test_diffstat_disagreeing_with_the_diff_is_a_warning(tmp_path: Path) -> None
     assert one.findings == []
     (finding,) = two.findings
     assert finding.check == "diffstat-mismatch" and "+3 -1" in finding.message
+
+
+def test_review_of_an_older_version_is_not_carried_over(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "v.mbox",
+        patch_mail("[PATCH 1/1] thing", "v1\n", msgid="v1@x"),
+        mail("Re: [PATCH 1/1] thing", "Reviewed-by: Old <old@example.org>\n", msgid="r1@x"),
+        mail("Re: [PATCH 1/1] thing", "Acked-by: Old <old@example.org>\n", msgid="r2@x",
+             in_reply_to="v1@x"),
+        patch_mail("[PATCH v2 1/1] thing", "v2\n", msgid="v2@x"),
+    )
+    (patch,) = read_series(path, cwd=str(tmp_path)).patches
+    assert patch.version == 2 and patch.trailers == [] and patch.replies == []
