@@ -70,7 +70,15 @@ class Assertion:
 _GAP = re.compile(r"^\s*/\* patchscope: lines \d+-\d+ are not in the patch \*/\s*$", re.M)
 
 
-def _drop_cut_comments(text: str) -> str:
+def _blank_cut_comment(piece: str) -> str:
+    close = piece.find("*/")
+    opening = piece.find("/*")
+    if close >= 0 and (opening < 0 or opening > close):
+        return "".join(c if c == "\n" else " " for c in piece[: close + 2]) + piece[close + 2 :]
+    return piece
+
+
+def _drop_cut_comments(text: str, cut_start: bool = False) -> str:
     """Blank the tail of a comment whose start the patch does not show.
 
     A hunk often starts inside a comment (`` * Note: ... */``); lexed as code
@@ -79,21 +87,19 @@ def _drop_cut_comments(text: str) -> str:
     """
     pieces = _GAP.split(text)
     gaps = _GAP.findall(text)
-    out = [pieces[0]]
+    out = [_blank_cut_comment(pieces[0]) if cut_start else pieces[0]]
     for gap, piece in zip(gaps, pieces[1:], strict=True):
-        close = piece.find("*/")
-        opening = piece.find("/*")
-        if close >= 0 and (opening < 0 or opening > close):
-            piece = "".join(c if c == "\n" else " " for c in piece[: close + 2]) + piece[
-                close + 2 :
-            ]
-        out += [gap, piece]
+        out += [gap, _blank_cut_comment(piece)]
     return "".join(out)
 
 
-def body_tokens(text: str) -> list[Token]:
-    """The body's tokens, comments (also ones cut by a hunk's edge) dropped."""
-    return [t for t in tokenize(_drop_cut_comments(text)) if t.kind != "COMMENT"]
+def body_tokens(text: str, cut_start: bool = False) -> list[Token]:
+    """The tokens of *text*, comments (also ones cut by a hunk's edge) dropped.
+
+    *cut_start*: the text is a hunk's window, which may begin inside a comment.
+    """
+    cleaned = _drop_cut_comments(text, cut_start)
+    return [t for t in tokenize(cleaned) if t.kind != "COMMENT"]
 
 
 def _matching(tokens: list[Token], open_index: int) -> int | None:

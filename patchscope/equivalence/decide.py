@@ -197,8 +197,8 @@ def _comments_only(patch: Patch) -> tuple[bool, str]:
             return False, f"{path} is not C source"
         for h in f.hunks:
             try:
-                old = [t.spelling for t in body_tokens("\n".join(h.old_window))]
-                new = [t.spelling for t in body_tokens("\n".join(h.new_window))]
+                old = [t.spelling for t in body_tokens("\n".join(h.old_window), True)]
+                new = [t.spelling for t in body_tokens("\n".join(h.new_window), True)]
             except Exception:
                 return False, f"{path} could not be lexed"
             if old != new:
