@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from fixtures.report.make_hostile import HOSTILE, SCRIPT
 from patchscope.core import Series
 from patchscope.render.html import render_html
 from tests.render import builders, chromium
+from tests.render.builders import HOSTILE as HOSTILE_MBOX
+from tests.render.builders import ROOT, SEED
 from tests.render.pagescan import PageScan, scan, unsafe_parts
 
 
@@ -116,3 +121,26 @@ def test_dark_scheme_differs_from_light(tmp_path: Path) -> None:
         chromium.run(page, *extra, f"--screenshot={png}", "--window-size=800,600")
         shots[scheme] = png.read_bytes()
     assert shots["light"] != shots["dark"]
+
+
+def test_pipeline_pages_in_the_browser(tmp_path: Path) -> None:
+    """The pages the real command writes, for the seed and the hostile fixture."""
+    for name, source in (("seed", SEED), ("hostile", HOSTILE_MBOX)):
+        out = tmp_path / f"{name}.html"
+        done = subprocess.run(
+            [sys.executable, "-m", "patchscope", "check", os.path.relpath(source, ROOT),
+             "--html", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+        assert done.returncode in (0, 1), done.stderr
+        dom_text = chromium.dump_dom(out)
+        dom = scan(dom_text)
+        assert unsafe_parts(dom) == [] and not dom.find("script")
+        assert "data-pwned" not in dom.find("body")[0].attrs
+        assert "PWNED" != dom.find("title")[0].text
+        if name == "seed":
+            assert [e.text for e in dom.find("span", "verdict")].count("\u2714 proved") >= 5
+            assert len(dom.find("td", "changed")) == 6
+            assert len(dom.find("aside", "review")) == 11
+        else:
+            for s in HOSTILE:
+                if "<" in s:
+                    assert s not in dom_text
