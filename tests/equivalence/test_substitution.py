@@ -192,3 +192,13 @@ def test_a_comment_cut_by_the_hunk_edge_is_not_code() -> None:
     proof = prove_body(c, X86_64)
     assert proof.proved, proof.reason
     assert proof.substitution_text() == "m := c"
+
+
+def test_an_argument_with_a_call_evaluated_twice_is_not_proved() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    r = check_call(proof, c, call("h", ["next_addr()"], ["next_addr()", "next_addr()"]), X86_64)
+    assert r.status == "unknown" and "twice" in r.reason
+    assert check_call(proof, c, call("h", ["max(a, b)"], ["max(a, b)", "max(a, b)"]),
+                      X86_64).proved
