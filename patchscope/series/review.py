@@ -18,10 +18,17 @@ from patchscope.series.trailers import parse_trailer
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _ATTRIBUTION_END = re.compile(r"(?:wrote|writes|said|schrieb|a écrit)\s*:\s*$", re.IGNORECASE)
-_GREETING = re.compile(r"^(?:hi|hello|hey|dear|hallo|morning)\b[^.!?]{0,40}[,!.]?$", re.IGNORECASE)
+# A greeting is the greeting word and at most a few names: "Hi Liam,",
+# "Hello all".  "Hey, this is wrong" is not.
+_GREETING = re.compile(
+    r"^(?:[Hh]i|[Hh]ello|[Hh]ey|[Dd]ear|[Hh]allo|[Gg]ood [Mm]orning)"
+    r"(?:\s+(?:all|everyone|folks|[A-Z][\w.'-]*)){0,3}\s*[,!.]?$"
+)
+# A sign-off is short: "Thanks,", "Cheers!", "Thanks again", "Regards, Rev".
+# "Thanks for fixing this!" is a comment.
 _SIGN_OFF = re.compile(
-    r"^(?:thanks?|thank you|thx|cheers|regards|best|best regards|kind regards|br|"
-    r"many thanks|thanks again|ta)\b[^.!?]{0,30}[,.!]?$",
+    r"^(?:thanks|thank you|thx|cheers|regards|best|best regards|kind regards|br|ta|"
+    r"many thanks)(?:,?\s+[\w.'-]+)?\s*[,.!]?$",
     re.IGNORECASE,
 )
 _SNIP = re.compile(r"^(?:\[?\.\.\.\]?|<\.\.\.>|\[?snip(?:ped)?\]?|-+\s*8<.*)$", re.IGNORECASE)

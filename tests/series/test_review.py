@@ -86,3 +86,13 @@ def test_unquoted_no_space_and_general_comment(tmp_path: Path) -> None:
 def test_quoted_prose_resets_anchor(tmp_path: Path) -> None:
     body = "> +int z;\n> Some commit message prose.\n\nAbout the prose.\n"
     assert _read(tmp_path, body) == [(None, None, None, "About the prose.")]
+
+
+def test_greetings_and_sign_offs_versus_real_sentences(tmp_path: Path) -> None:
+    body = (
+        "Hi Author,\n\n> +int z;\n\nHey, this is wrong.\n\n"
+        "Thanks for fixing this!\n\nThanks,\nRev\n"
+    )
+    assert _read(tmp_path, body) == [
+        ("mm/a.c", 2, "new", "Hey, this is wrong.\n\nThanks for fixing this!"),
+    ]
