@@ -112,10 +112,14 @@ class _Matcher:
             return text.startswith("+++ ") and path == "/dev/null"
         if m := _HUNK.match(text):
             self.in_diff = True
-            if self.current is not None:
-                start = self.current.hunk_starts.get((int(m.group(1)), int(m.group(2))))
+            key = (int(m.group(1)), int(m.group(2)))
+            # The quoted file first; without one, the file that has this hunk.
+            order = [self.current] if self.current is not None else []
+            for fi in order + [f for f in self.files if f is not self.current]:
+                start = fi.hunk_starts.get(key)
                 if start is not None:
-                    self.cursor = start
+                    self.current, self.cursor = fi, start
+                    break
             return True
         if text.startswith("index ") and self.in_diff:
             return True

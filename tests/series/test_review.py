@@ -96,3 +96,8 @@ def test_greetings_and_sign_offs_versus_real_sentences(tmp_path: Path) -> None:
     assert _read(tmp_path, body) == [
         ("mm/a.c", 2, "new", "Hey, this is wrong.\n\nThanks for fixing this!"),
     ]
+
+
+def test_quoted_hunk_header_without_file_header_picks_the_file(tmp_path: Path) -> None:
+    body = "> @@ -20,2 +20,2 @@\n> -int same;\n\nOnly in b.c.\n"
+    assert _read(tmp_path, body) == [("mm/b.c", 20, "old", "Only in b.c.")]
