@@ -29,6 +29,7 @@ _STOP = (
     | frozenset({"switch", "break", "continue"})
     | _ASSIGN_OPS
 )
+_CONTROL = frozenset({"if", "while", "for", "switch"})
 _STATEMENT_START = frozenset({";", "{", "}", "else", ")"})
 
 
@@ -169,15 +170,23 @@ class Region:
 def _widen_left(tokens: list[Token], lo: int, hi: int) -> int:
     """First index of the expression holding tokens[lo:hi]."""
     depth = 0
+    closers: list[int] = []  # where each open group outside the run closes
     k = hi - 1
     while k >= 0:
         s = tokens[k].spelling
         if s in (")", "]"):
             depth += 1
+            closers.append(k)
         elif s in ("(", "["):
             if depth == 0 and k < lo:
                 return k + 1
             depth -= 1
+            close = closers.pop() if closers else None
+            # "if (a) x": the group is a statement's condition, not part of x
+            if depth == 0 and k < lo and close is not None and k > 0 and (
+                tokens[k - 1].spelling in _CONTROL
+            ):
+                return close + 1
         elif depth == 0 and k < lo and s in _STOP:
             return k + 1
         k -= 1

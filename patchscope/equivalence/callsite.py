@@ -81,6 +81,13 @@ def check_call(
     body: BodyProof, change: SignatureChange, call: CallSite, profile: ArchProfile
 ) -> CallProof:
     """Check *call* against the substitution *body* found for *change*."""
+    if not body.proved:
+        return CallProof(
+            "unknown" if body.status == "unknown" else "differs",
+            f"the body of {change.function}() is not proved equal: {body.reason}",
+            "substitution search",
+            steps=[f"body of {change.function}(): {body.reason}"],
+        )
     method = "substitution " + body.substitution_text()
     proof = CallProof("proved", "", method)
     old = _bind([p.name for p in change.old_params], call.old_args or [])

@@ -48,18 +48,6 @@ def _body_verdict(body: BodyProof, profile: ArchProfile) -> Verdict:
                    steps=list(body.steps))
 
 
-def _proof_for_call(body: BodyProof, change: SignatureChange, call: CallSite,
-                    profile: ArchProfile) -> CallProof:
-    if not body.proved:
-        return CallProof(
-            "unknown" if body.status == "unknown" else "differs",
-            f"the body of {change.function}() is not proved equal: {body.reason}",
-            "substitution search",
-            steps=[f"body of {change.function}(): {body.reason}"],
-        )
-    return check_call(body, change, call, profile)
-
-
 def _call_label(call: CallSite) -> str:
     return f"{call.caller}() -> {call.function}() at {call.file}:{call.line}"
 
@@ -86,7 +74,7 @@ def decide_call(
     if call.new_args is None:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the patch removes this call of {call.function}()", arch=arch)
-    proof = _proof_for_call(body, change, call, profile)
+    proof = check_call(body, change, call, profile)
     steps = list(proof.steps)
     if body.proved:
         steps = [f"body: {s}" for s in body.steps] + steps

@@ -18,12 +18,13 @@ checks each call against the substitution.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
 from patchscope.clang import Token
-from patchscope.core import Declaration, SignatureChange
+from patchscope.core import Declaration, Param, SignatureChange
 from patchscope.equivalence.bodydiff import (
     Assertion,
     assigned_names,
@@ -91,6 +92,8 @@ class BodyProof:
     hunks_only: bool = True
     steps: list[str] = field(default_factory=list)
     types: dict[str, CType] = field(default_factory=dict)
+    old_params: list[Param] = field(default_factory=list)
+    new_params: list[Param] = field(default_factory=list)
     # every assertion the new body adds, in the new parameters' terms, even
     # when the comparison stopped early: calls are checked against them
     added_conditions: list[tuple[str, Expr]] = field(default_factory=list)
@@ -254,6 +257,7 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
         )
     proof = BodyProof(change.function, decl.file, "proved", "", hunks_only=not decl.body_complete)
     proof.types = _param_types(change, profile)
+    proof.old_params, proof.new_params = change.old_params, change.new_params
     scope = "the hunks' part of the body" if proof.hunks_only else "the whole body"
     proof.steps.append(f"compared {scope} of {change.function}() in {decl.file}, "
                        "comments and layout ignored")
@@ -326,6 +330,19 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
     return proof
 
 
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _global_like(name: str) -> bool:
+    """Names the caller sees as the callee does: macros (by the kernel's
+    all-capitals convention, or known to the profile)."""
+    return bool(_MACRO_NAME.fullmatch(name)) or name in ("NULL", "true", "false")
+
+
+def proof_params(proof: BodyProof, side: str) -> list[Param]:
+    return proof.old_params if side == "old" else proof.new_params
+
+
 def _in_tau(name: str, tau: dict[str, Expr]) -> bool:
     return any(name in free_names(e) for e in tau.values())
 
@@ -341,6 +358,20 @@ def _soundness(
     proof: BodyProof, old_tokens: list[Token], new_tokens: list[Token], removed: set[str]
 ) -> str | None:
     """A substitution at function entry is only valid if what it names keeps its value."""
+    old_params = {p.name for p in proof_params(proof, "old")}
+    new_params = {p.name for p in proof_params(proof, "new")}
+    for p, e in proof.sigma.items():
+        if e is None:
+            continue
+        local = sorted(n for n in free_names(e) - old_params if not _global_like(n))
+        if local:
+            return (f"{p} stands for {to_c(e)}, which reads {', '.join(local)}: not a "
+                    "parameter, so no call can pass it")
+    for r, e in proof.tau.items():
+        local = sorted(n for n in free_names(e) - new_params if not _global_like(n))
+        if local:
+            return (f"removed {r} became {to_c(e)}, which reads {', '.join(local)}: not a "
+                    "parameter")
     old_written = assigned_names(old_tokens)
     new_written = assigned_names(new_tokens)
     for p, e in proof.sigma.items():

@@ -202,3 +202,21 @@ def test_an_argument_with_a_call_evaluated_twice_is_not_proved() -> None:
     assert r.status == "unknown" and "twice" in r.reason
     assert check_call(proof, c, call("h", ["max(a, b)"], ["max(a, b)", "max(a, b)"]),
                       X86_64).proved
+
+
+def test_a_parameter_standing_for_a_local_is_not_a_substitution() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tunsigned long x = c * 2;\n\tuse(x);\n}",
+               "{\n\tunsigned long x = c * 2;\n\tuse(m);\n}")
+    proof = prove_body(c, X86_64)
+    assert not proof.proved and "reads x" in proof.reason
+    # a caller that happens to own an `x` must not be proved
+    assert check_call(proof, c, call("h", ["y"], ["y", "x"]), X86_64).status != "proved"
+
+
+def test_statement_conditions_do_not_join_the_expression() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tif (ready)\n\t\tlimit = c - 1;\n}",
+               "{\n\tif (ready)\n\t\tlimit = m - 1;\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and proof.substitution_text() == "m := c"
