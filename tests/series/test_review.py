@@ -99,5 +99,6 @@ def test_greetings_and_sign_offs_versus_real_sentences(tmp_path: Path) -> None:
 
 
 def test_quoted_hunk_header_without_file_header_picks_the_file(tmp_path: Path) -> None:
-    body = "> @@ -20,2 +20,2 @@\n> -int same;\n\nOnly in b.c.\n"
-    assert _read(tmp_path, body) == [("mm/b.c", 20, "old", "Only in b.c.")]
+    # " int w;" is in both files; the hunk header says which one is meant.
+    body = "> @@ -20,2 +20,2 @@\n>  int w;\n\nIn b.c.\n"
+    assert _read(tmp_path, body) == [("mm/b.c", 21, "new", "In b.c.")]
