@@ -69,12 +69,16 @@ def _lexer(path: str) -> Lexer:
 
 _FORMATTER = HtmlFormatter(nowrap=True)
 
+# Token classes that neither style colours differently from plain text
+# (whitespace, names, punctuation): their spans are most of a page's bytes.
+_PLAIN_SPAN = re.compile(r'<span class="(?:w|n|p)">([^<]*)</span>')
+
 
 def _highlight_lines(lexer: Lexer, lines: list[str]) -> list[Markup]:
     if not lines:
         return []
     text = "\n".join(visible(line) for line in lines) + "\n"
-    out = highlight(text, lexer, _FORMATTER).split("\n")
+    out = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, _FORMATTER)).split("\n")
     if out and out[-1] == "":
         out.pop()
     if len(out) != len(lines):  # never trust a split that lost lines: plain escaping

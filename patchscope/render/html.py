@@ -8,6 +8,7 @@ Pygments' highlighted code, which Pygments escapes itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Callable
@@ -92,7 +93,9 @@ def _declaration(param: Param) -> str:
     return f"{kind}{param.name}" if kind.endswith("*") else f"{kind} {param.name}"
 
 
+@functools.cache
 def environment() -> jinja2.Environment:
+    """The Jinja2 environment, built once: compiling the templates is most of a render."""
     env = jinja2.Environment(
         loader=_TraversableLoader(templates_root()),
         autoescape=True,

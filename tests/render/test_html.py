@@ -128,7 +128,7 @@ def test_review_comments_sit_under_their_lines(seed_page: str) -> None:
 
 
 def test_diff_is_highlighted_by_pygments(seed_page: str) -> None:
-    assert '<span class="n">WARN_ON_ONCE</span>' in seed_page
+    assert '<span class="kt">unsigned</span> <span class="kt">long</span> tree_max,' in seed_page
     assert ".code .k {" in seed_page  # token colours in the inline stylesheet
 
 
