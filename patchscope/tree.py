@@ -9,6 +9,7 @@ commit's tree object.  Worktree, index and refs are never written.
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass, field
 
 from patchscope.core import CheckOptions, FileChange, Finding, Hunk, Series, Severity
@@ -112,6 +113,43 @@ class TreeView:
         if blob.type != "blob":
             return None
         return decode(blob.data_stream.read())
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Read the base blobs of *paths* in one go (one ``ls-tree``, one ``cat-file``)."""
+        todo = [p for p in paths if p not in self._base_cache and p not in self._base_overrides]
+        if not todo:
+            return
+        listing = self.repo.git.ls_tree("-z", self.base_sha, "--", *todo)  # type: ignore[attr-defined]
+        shas: dict[str, str] = {}
+        for entry in listing.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                shas[path] = sha
+        for path in todo:
+            if path not in shas:
+                self._base_cache[path] = None
+        if not shas:
+            return
+        done = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            input="".join(f"{sha}\n" for sha in shas.values()).encode(),
+            capture_output=True,
+            check=True,
+        )
+        out = done.stdout
+        pos = 0
+        for path, sha in shas.items():
+            header_end = out.index(b"\n", pos)
+            header = out[pos:header_end].split()
+            if len(header) != 3 or header[0].decode() != sha:
+                raise TreeError(f"{self.root}: git cat-file gave {header!r} for {path}")
+            size = int(header[2])
+            self._base_cache[path] = decode(out[header_end + 1 : header_end + 1 + size])
+            pos = header_end + 1 + size + 1
 
     def text(self, path: str, after: int) -> str | None:
         """The file *path* after the first *after* patches of the series."""

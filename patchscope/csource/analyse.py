@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
-from patchscope.core import AnalysisMode, Declaration, Finding, Patch, Severity, SignatureChange
+from patchscope.core import (
+    AnalysisMode,
+    Declaration,
+    Finding,
+    Hunk,
+    Patch,
+    Severity,
+    SignatureChange,
+)
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
 from patchscope.csource.scan import RawCall, RawDecl, Source, find_declarators
@@ -23,11 +32,11 @@ class Context:
     # function -> its latest signature change in the series so far
     changed: dict[str, SignatureChange] = field(default_factory=dict)
 
-    def parse(self, path: str, text: str) -> ParsedFile:
+    def parse(self, path: str, text: str, hints: tuple[str, ...] = ()) -> ParsedFile:
         flags = self.compile_commands.flags_for(path) if self.compile_commands else None
         if flags is not None and self.tree is not None:
             return parse_cached(os.path.join(self.tree.root, path), text, flags)
-        return parse_cached(path, text, None)
+        return parse_cached(path, text, None, hints)
 
 
 def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
@@ -43,21 +52,48 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
         if old_text is not None:
-            unit.old = Source(old_path, old_text)
+            unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
             unit.old_parsed = ctx.parse(old_path, old_text)
         if new_text is not None:
-            unit.new = Source(fc.path, new_text)
+            unit.new = Source(fc.path, new_text, regions=hunk_regions(new_text, fc.hunks, "new"))
             unit.new_parsed = ctx.parse(fc.path, new_text)
         units.append(unit)
     return units
+
+
+# A declarator a hunk changes may start this many lines above the hunk (a long
+# parameter list) and open its body this many lines below it.
+DECL_LINES_ABOVE = 20
+DECL_LINES_BELOW = 5
+
+
+def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int]]:
+    """Byte regions of *text* around the hunks' lines on *side*: where declarators
+    the patch changes can be."""
+    data = text.encode("utf-8", errors="surrogateescape")
+    starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
+    regions = []
+    for h in hunks:
+        first, count = (h.old_start, h.old_length) if side == "old" else (h.new_start, h.new_length)
+        lo = max(first - DECL_LINES_ABOVE, 1)
+        hi = min(first + count + DECL_LINES_BELOW, len(starts))
+        regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))
+    return regions
 
 
 def _decls(src: Source | None, parsed: ParsedFile | None) -> list[RawDecl]:
     if src is None:
         return []
     found = find_declarators(src)
-    if parsed is not None:
-        found = [d for d in found if parsed.is_function_decl(d.offset, d.name)]
+    if parsed is None:
+        return found
+    found = [d for d in found if parsed.is_function_decl(d.offset, d.name)]
+    for d in found:
+        if d.kind == "definition":
+            # the body's end may lie beyond the lexed region: ask the parse
+            extent = parsed.body_extent(d.offset)
+            if extent is not None:
+                d.body_start, d.body_end = extent
     return found
 
 

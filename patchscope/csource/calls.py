@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchscope.core import AnalysisMode, Argument, CallSite, Param, SignatureChange
+from patchscope.csource.focus import CodeMap, Lexer, line_end, line_start
 from patchscope.csource.parse import ParsedFile
 from patchscope.csource.scan import (
     RawArg,
@@ -42,8 +43,13 @@ def calls_in(src: Source, name: str, parsed: ParsedFile | None, section: str = "
     Without a parse (a hunk window), the caller is the definition the window
     shows around the call, else the function the hunk header names.
     """
-    raws = find_calls(src, name)
     out = ScanResult([], [])
+    if parsed is not None and src.regions is None:
+        focused = call_source(src.path, src.text, name, parsed.lex)
+        if focused is None:
+            return out
+        src = focused
+    raws = find_calls(src, name)
     if not raws:
         return out
     decls = find_declarators(src) if parsed is None else []
@@ -61,6 +67,28 @@ def calls_in(src: Source, name: str, parsed: ParsedFile | None, section: str = "
             start = d.start if d else 0
         out.calls.append(SeenCall(raw, caller, src.slice(start, raw.offset)))
     return out
+
+
+def call_source(
+    path: str, text: str, name: str, lexer: Lexer | None = None, reach: int = 512
+) -> Source | None:
+    """*text* lexed only around the places that name *name* in code.
+
+    Each region starts two lines above an occurrence and reaches *reach*
+    bytes past it, widened until every call found there is closed.
+    """
+    data = text.encode("utf-8", errors="surrogateescape")
+    found = CodeMap(data).code_occurrences(name)
+    if not found:
+        return None
+    while True:
+        regions = [
+            (line_start(data, at, 2), line_end(data, min(len(data), at + reach))) for at in found
+        ]
+        src = Source(path, text, regions=regions, lexer=lexer)
+        if all(c.complete for c in find_calls(src, name)) or reach >= len(data):
+            return src
+        reach *= 4
 
 
 def pair_calls(

@@ -19,11 +19,12 @@ import json
 import os
 import re
 import shlex
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 from clang import cindex
 
 from patchscope import clang
+from patchscope.clang import Token
 
 STUB_HEADER = "/patchscope-virtual/stubs.h"
 MAX_ROUNDS = 4
@@ -41,50 +42,126 @@ def blank_includes(data: bytes) -> bytes:
     return INCLUDE_LINE.sub(lambda m: b" " * len(m.group(0)), data)
 
 
-@dataclass
 class ParsedFile:
-    """A translation unit of one file, and what it took to get it."""
+    """A translation unit of one file, re-parsed with more stubs on demand.
 
-    path: str
-    tu: cindex.TranslationUnit
-    tolerant: bool
-    rounds: int
-    stubs: list[str] = field(default_factory=list)
+    The first parse has no stubs.  When a question about the file (is this a
+    call? a function declaration?) gets "no", the diagnostics' undeclared
+    names are stubbed and the file parsed again, up to ``MAX_ROUNDS`` parses:
+    most files need one or two, and a file whose calls all show up at once
+    is never parsed twice.
+    """
 
-    @functools.cached_property
-    def _file(self) -> cindex.File:
-        return self.tu.get_file(self.path)
+    def __init__(
+        self, path: str, data: bytes, flags: list[str] | None, hints: tuple[str, ...] = ()
+    ) -> None:
+        self.path = path
+        self.tolerant = flags is None
+        self.data = blank_includes(data) if self.tolerant else data
+        self.flags = list(flags or [])
+        # names the caller expects undeclared (macros in the arguments of the
+        # calls it asks about): stubbed up front to save a round
+        self.stubs: list[str] = [f"extern long {h};" for h in hints] if self.tolerant else []
+        self._known: set[str] = set(hints) if self.tolerant else set()
+        self.rounds = 0
+        self.tu = self._parse()
+
+    def _parse(self) -> cindex.TranslationUnit:
+        self.rounds += 1
+        self._defs: list[tuple[str, int, int]] | None = None
+        self._file: cindex.File | None = None
+        return _parse_once(self.path, self.data, self.flags, self.stubs)
+
+    def improve(self) -> bool:
+        """Stub what the last parse found undeclared and parse again; False if
+        there is nothing new to stub or the rounds are used up."""
+        if self.rounds >= MAX_ROUNDS:
+            return False
+        new = _stubs_from(self.tu, self._known)
+        if not new:
+            return False
+        self.stubs.extend(new)
+        self.tu = self._parse()
+        return True
+
+    def lex(self, start: int, end: int) -> list[Token]:
+        """Tokens of bytes [start, end) of the file, from the parse's own buffer
+        (no second libclang call to lex; blanked ``#include`` lines yield none)."""
+        if self._file is None:
+            self._file = self.tu.get_file(self.path)
+        extent = cindex.SourceRange.from_locations(
+            cindex.SourceLocation.from_offset(self.tu, self._file, start),
+            cindex.SourceLocation.from_offset(self.tu, self._file, min(end, len(self.data))),
+        )
+        out = []
+        for tok in self.tu.get_tokens(extent=extent):
+            ext = tok.extent
+            # one libclang call per location instead of one per property
+            _f, line, column, start = ext.start._get_instantiation()
+            end = ext.end._get_instantiation()[3]
+            out.append(Token(tok.kind.name, tok.spelling, start, end, line, column))
+        return out
 
     def cursor_at(self, offset: int) -> cindex.Cursor:
+        if self._file is None:
+            self._file = self.tu.get_file(self.path)
         loc = cindex.SourceLocation.from_offset(self.tu, self._file, offset)
         return cindex.Cursor.from_location(self.tu, loc)
 
+    def _ask(self, question: Callable[[], bool]) -> bool:
+        while True:
+            if question():
+                return True
+            if not self.improve():
+                return False
+
     def is_call(self, offset: int, name: str) -> bool:
         """Whether the compiler sees a use of function *name* at *offset*."""
-        cur = self.cursor_at(offset)
-        if cur is None or cur.kind not in CALL_KINDS:
-            return False
-        ref = cur.referenced
-        return ref is not None and ref.spelling == name
+
+        def seen() -> bool:
+            cur = self.cursor_at(offset)
+            if cur is None or cur.kind not in CALL_KINDS:
+                return False
+            ref = cur.referenced
+            return ref is not None and ref.spelling == name
+
+        return self._ask(seen)
 
     def is_function_decl(self, offset: int, name: str) -> bool:
-        cur = self.cursor_at(offset)
-        return (
-            cur is not None and cur.kind == cindex.CursorKind.FUNCTION_DECL and cur.spelling == name
-        )
+        def seen() -> bool:
+            cur = self.cursor_at(offset)
+            return (
+                cur is not None
+                and cur.kind == cindex.CursorKind.FUNCTION_DECL
+                and cur.spelling == name
+            )
 
-    @functools.cached_property
+        return self._ask(seen)
+
+    def body_extent(self, offset: int) -> tuple[int, int] | None:
+        """Byte range of the body of the function defined at *offset*."""
+        cur = self.cursor_at(offset)
+        if cur is None or cur.kind != cindex.CursorKind.FUNCTION_DECL:
+            return None
+        for child in cur.get_children():
+            if child.kind == cindex.CursorKind.COMPOUND_STMT:
+                return child.extent.start.offset, child.extent.end.offset
+        return None
+
+    @property
     def definitions(self) -> list[tuple[str, int, int]]:
         """(name, start offset, end offset) of each function defined in the file."""
-        out = []
-        for cur in self.tu.cursor.get_children():
-            if cur.kind != cindex.CursorKind.FUNCTION_DECL or not cur.is_definition():
-                continue
-            loc = cur.location
-            if loc.file is None or loc.file.name != self.path:
-                continue
-            out.append((cur.spelling, cur.extent.start.offset, cur.extent.end.offset))
-        return out
+        if self._defs is None:
+            out = []
+            for cur in self.tu.cursor.get_children():
+                if cur.kind != cindex.CursorKind.FUNCTION_DECL or not cur.is_definition():
+                    continue
+                loc = cur.location
+                if loc.file is None or loc.file.name != self.path:
+                    continue
+                out.append((cur.spelling, cur.extent.start.offset, cur.extent.end.offset))
+            self._defs = out
+        return self._defs
 
     def definition_at(self, offset: int) -> tuple[str, int, int] | None:
         for d in self.definitions:
@@ -117,28 +194,32 @@ def _parse_once(
     )
 
 
-def parse_file(path: str, text: str, flags: list[str] | None = None) -> ParsedFile:
+MACRO_LIKE = re.compile(rb"\b(?:[A-Z][A-Z0-9_]{2,}|true|false|NULL)\b")
+
+
+def guess_undeclared(data: bytes, offsets: list[int], reach: int = 400) -> tuple[str, ...]:
+    """Macro-like names (ALL_CAPS, true, false, NULL) just after *offsets* that the
+    file does not ``#define`` itself: what a header-less parse will miss."""
+    names: set[str] = set()
+    for at in offsets:
+        names.update(m.group(0).decode() for m in MACRO_LIKE.finditer(data, at, at + reach))
+    defined = {
+        n
+        for n in names
+        if re.search(rb"^[ \t]*#[ \t]*define[ \t]+" + n.encode() + rb"\b", data, re.M)
+    }
+    return tuple(sorted(names - defined))
+
+
+def parse_file(
+    path: str, text: str, flags: list[str] | None = None, hints: tuple[str, ...] = ()
+) -> ParsedFile:
     """Parse *text* as the file *path*; tolerant of missing headers unless *flags*.
 
     With compile flags (from ``compile_commands.json``) the includes are kept;
     stubbing still fills in what the flags leave undeclared.
     """
-    data = text.encode("utf-8", errors="surrogateescape")
-    tolerant = flags is None
-    if tolerant:
-        data = blank_includes(data)
-    stubs: list[str] = []
-    known: set[str] = set()
-    tu = _parse_once(path, data, list(flags or []), stubs)
-    rounds = 1
-    while rounds < MAX_ROUNDS:
-        new = _stubs_from(tu, known)
-        if not new:
-            break
-        stubs.extend(new)
-        tu = _parse_once(path, data, list(flags or []), stubs)
-        rounds += 1
-    return ParsedFile(path=path, tu=tu, tolerant=tolerant, rounds=rounds, stubs=stubs)
+    return ParsedFile(path, text.encode("utf-8", errors="surrogateescape"), flags, hints)
 
 
 class CompileCommands:
@@ -196,10 +277,14 @@ class CompileCommands:
 
 
 @functools.lru_cache(maxsize=32)
-def _cached_parse(path: str, text: str, flags: tuple[str, ...] | None) -> ParsedFile:
-    return parse_file(path, text, list(flags) if flags is not None else None)
+def _cached_parse(
+    path: str, text: str, flags: tuple[str, ...] | None, hints: tuple[str, ...]
+) -> ParsedFile:
+    return parse_file(path, text, list(flags) if flags is not None else None, hints)
 
 
-def parse_cached(path: str, text: str, flags: list[str] | None = None) -> ParsedFile:
+def parse_cached(
+    path: str, text: str, flags: list[str] | None = None, hints: tuple[str, ...] = ()
+) -> ParsedFile:
     """:func:`parse_file`, remembered: old and new sides often share files."""
-    return _cached_parse(path, text, tuple(flags) if flags is not None else None)
+    return _cached_parse(path, text, tuple(flags) if flags is not None else None, hints)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope import clang
@@ -37,6 +38,10 @@ class Source:
     text: str
     first_line: int = 1  # file line number of the text's first line
     whole: bool = True  # False: a window; things may run past its ends
+    # byte regions to lex (None: all of it); see patchscope.csource.focus
+    regions: list[tuple[int, int]] | None = None
+    # lexes a byte range of this very text (a parse's buffer), see focus.lex_regions
+    lexer: Callable[[int, int], list[Token]] | None = None
 
     @functools.cached_property
     def data(self) -> bytes:
@@ -44,7 +49,17 @@ class Source:
 
     @functools.cached_property
     def tokens(self) -> list[Token]:
+        if self.regions is not None:
+            from patchscope.csource.focus import lex_regions
+
+            return lex_regions(self.data, self.regions, self.lexer)
         return _tokenize(self.text)
+
+    def lexed_to_end(self, offset: int) -> bool:
+        """Whether the lexed text reaches from *offset* to the end of the source."""
+        if self.regions is None:
+            return True
+        return any(s <= offset and e >= len(self.data) for s, e in self.regions)
 
     @functools.cached_property
     def code(self) -> list[int]:
@@ -60,7 +75,9 @@ class Source:
 
 @functools.lru_cache(maxsize=64)
 def _tokenize(text: str) -> list[Token]:
-    return clang.tokenize(text)
+    from patchscope.csource.focus import _lexable
+
+    return clang.tokenize(_lexable(text))
 
 
 @dataclass

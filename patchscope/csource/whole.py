@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from patchscope.core import Finding, Severity, SignatureChange
 from patchscope.csource.analyse import _unseen_finding, arity_mismatch, not_updated
-from patchscope.csource.calls import calls_in
-from patchscope.csource.parse import ParsedFile
-from patchscope.csource.scan import Source, find_calls
+from patchscope.csource.calls import call_source, calls_in
+from patchscope.csource.focus import CodeMap
+from patchscope.csource.parse import ParsedFile, guess_undeclared
+from patchscope.csource.scan import find_calls
 from patchscope.csource.windows import is_c_file
 from patchscope.tree import TreeView
 
@@ -40,7 +41,7 @@ def find_callers(
     tree: TreeView,
     after: int,
     sig: SignatureChange,
-    parse: Callable[[str, str], ParsedFile],
+    parse: Callable[[str, str, tuple[str, ...]], ParsedFile],
     patch: int,
     skip: set[str] | None = None,
 ) -> CallerSearch:
@@ -54,18 +55,21 @@ def find_callers(
     paths = set(tree.grep(sig.function))
     paths |= {p for p in tree.touched(after) if is_c_file(p)}
     result.candidates = len(paths)
-    for path in sorted(paths):
-        if not is_c_file(path):
-            continue
+    wanted = sorted(p for p in paths if is_c_file(p) and not (skip and p in skip))
+    tree.prefetch(wanted)
+    for path in wanted:
         text = tree.text(path, after)
-        if text is None or sig.function not in text:
+        if text is None:
             continue
-        if skip is not None and path in skip:
+        data = text.encode("utf-8", errors="surrogateescape")
+        found = CodeMap(data).code_occurrences(sig.function)
+        if not found:
+            continue  # named only in comments or strings
+        parsed = parse(path, text, guess_undeclared(data, found))
+        src = call_source(path, text, sig.function, parsed.lex)
+        if src is None or not find_calls(src, sig.function):
             continue
-        src = Source(path, text)
-        if not find_calls(src, sig.function):
-            continue
-        scan = calls_in(src, sig.function, parse(path, text))
+        scan = calls_in(src, sig.function, parsed)
         if scan.unseen:
             result.findings.append(
                 _unseen_finding(sig.function, path, len(scan.calls), scan.unseen, patch)
