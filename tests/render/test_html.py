@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from fixtures.report.make_hostile import BIDI, HOSTILE, IMG, SCRIPT
-from patchscope.core import Basis, Counterexample, Verdict, VerdictKind
+from patchscope.core import Argument, Basis, CallSite, Counterexample, Verdict, VerdictKind
 from patchscope.errors import UsageError
 from patchscope.render.html import CSP, render_html, templates_root, write_html
+from patchscope.render.text import render_text
 from tests.render import builders
 from tests.render.pagescan import scan, unsafe_parts
 
@@ -155,7 +156,7 @@ def test_refuted_counterexample_drawn_and_in_words(refuted_page: str) -> None:
 def test_footer_names_version_arch_scenarios_seed(refuted_page: str) -> None:
     footer = scan(refuted_page).find("footer")[0].text
     assert "patchscope 0." in footer and "x86_64" in footer
-    assert "412 run in all" in footer and "seed 1" in footer
+    assert "412 scenarios run in all" in footer and "seed 1" in footer
 
 
 def test_sampling_verdict_never_claims_proof() -> None:
@@ -269,3 +270,26 @@ def test_read_only_directory_is_a_usage_error(tmp_path: Path) -> None:
             write_html(builders.seed_series(), builders.options(), str(where / "r.html"))
     finally:
         tmp_path.chmod(0o755)
+
+
+def test_partial_and_undecided_series_render() -> None:
+    """Nothing decided, a new caller, a removed call, no files: the page still says so."""
+    series = builders.seed_series()
+    patch = series.patches[0]
+    patch.nfc = None
+    patch.files = []
+    patch.call_sites = [
+        CallSite("free_pgtables", "new_caller", "mm/new.c", 10, None, None,
+                 [Argument("&tlb")], complete=False, incomplete_reason="runs past the hunk"),
+        CallSite("free_pgtables", "old_caller", "mm/old.c", 20, 20, [Argument("x")], None),
+    ]
+    page = render_html(series, builders.options())
+    text = scan(page).text
+    assert "new caller" in text and "call removed" in text
+    assert "Incomplete: runs past the hunk" in text
+    assert "\u2026 not decided" in text
+    empty = builders.seed_series()
+    empty.patches = []
+    assert "No patch could be read." in scan(render_html(empty, builders.options())).text
+    assert render_text(empty, builders.options()).splitlines()[-1].startswith(
+        "0 errors, 0 warnings; 0 patches; 0 call sites")
