@@ -102,6 +102,14 @@ class BodyProof:
     def proved(self) -> bool:
         return self.status == "proved"
 
+    def dropped(self) -> list[str]:
+        """Old parameters the new signature drops and the body never read."""
+        new = {p.name for p in self.new_params}
+        used = {n for e in self.sigma.values() if e is not None for n in free_names(e)}
+        return [p.name for p in self.old_params
+                if p.name and p.name not in new and p.name not in self.tau
+                and p.name not in used]
+
     def sigma_names(self, param: str) -> set[str]:
         e = self.sigma.get(param)
         return free_names(e) if e is not None else set()
@@ -113,6 +121,8 @@ class BodyProof:
     def substitution_text(self) -> str:
         parts = [f"{p} := {to_c(e)}" for p, e in self.sigma.items() if e is not None]
         parts += [f"{r} =: {to_c(e)}" for r, e in self.tau.items()]
+        parts += [f"{p} unread" for p, e in self.sigma.items() if e is None]
+        parts += [f"{name} dropped (unread)" for name in self.dropped()]
         return ", ".join(parts) if parts else "identity"
 
     def substitution_strings(self) -> dict[str, str]:
@@ -317,7 +327,7 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
             proof.steps.append(f"substitution {name} := {to_c(e)}")
     for name, e in proof.tau.items():
         proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
-    for name in sorted(removed - set(proof.tau)):
+    for name in proof.dropped():
         proof.steps.append(f"removed parameter {name} is not read by the old body"
                            + (" (in the hunks shown)" if proof.hunks_only else ""))
     _check_assertions(proof, removed_a, added_a, profile)
