@@ -162,10 +162,40 @@ def _checked_lines(diff_text: str) -> tuple[list[str], list[int]]:
     return kept, positions
 
 
+_OCTAL = re.compile(r"[0-7]{3}")
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def _unquote_path(path: str) -> str:
+    """git's C-style quoting of unusual names: ``"a/caf\\303\\251.c"`` -> ``a/café.c``."""
+    if len(path) < 2 or not (path.startswith('"') and path.endswith('"')):
+        return path
+    out = bytearray()
+    body = path[1:-1]
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if _OCTAL.fullmatch(body[i + 1 : i + 4]):
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+            out.append(_C_ESCAPES.get(nxt, ord(nxt) if ord(nxt) < 128 else 63))
+            i += 2
+            continue
+        out.extend(ch.encode("utf-8"))
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
 def _strip_prefix(path: str | None) -> str | None:
     if path is None or path == "/dev/null":
         return None
-    path = path.split("\t", 1)[0]
+    if path.startswith('"'):
+        path = _unquote_path(path[: path.rindex('"') + 1])
+    else:
+        path = path.split("\t", 1)[0]
     if path.startswith(("a/", "b/")):
         return path[2:]
     return path

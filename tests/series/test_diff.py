@@ -126,3 +126,18 @@ def test_blank_context_lines_stripped_by_mailers() -> None:
     text = "--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n a\n\n-b\n+c\n"
     files, _ = parse_diff(text)
     assert files[0].hunks[0].old_window == ["a", "", "b"]
+
+
+def test_git_quoted_and_spaced_paths() -> None:
+    text = (
+        'diff --git "a/caf\\303\\251.c" "b/caf\\303\\251.c"\n'
+        'index 1111111..2222222 100644\n'
+        '--- "a/caf\\303\\251.c"\n+++ "b/caf\\303\\251.c"\n@@ -1 +1,2 @@\n a\n+b\n'
+        "diff --git a/sp ace.c b/sp ace.c\n"
+        "--- a/sp ace.c\t\n+++ b/sp ace.c\t\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    files, _ = parse_diff(text)
+    assert [(f.path, f.old_path) for f in files] == [
+        ("café.c", "café.c"),
+        ("sp ace.c", "sp ace.c"),
+    ]
