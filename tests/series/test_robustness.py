@@ -49,3 +49,34 @@ def test_damaged_mbox_reads_or_fails_cleanly(data: bytes) -> None:
         for patch in series.patches:
             for fc in patch.files:
                 assert fc.added == sum(dl.kind == "+" for h in fc.hunks for dl in h.lines)
+
+
+SEED_PATCH = read_series(str(FIXTURES / "seed-thread.mbox"), cwd=str(FIXTURES)).patches[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_quoted_lines_anchor_where_they_were_quoted(data: st.DataObject) -> None:
+    """Any in-order selection of distinct diff lines, quoted with a comment after each."""
+    from patchscope.core import Message
+    from patchscope.series.review import review_comments
+
+    fc = data.draw(st.sampled_from(SEED_PATCH.files))
+    lines = [dl for h in fc.hunks for dl in h.lines]
+    keys = [(dl.kind, " ".join(dl.text.split())) for dl in lines]
+    unique = [dl for dl, k in zip(lines, keys, strict=True) if k[1] and keys.count(k) == 1]
+    chosen = data.draw(
+        st.sets(st.integers(0, len(unique) - 1), min_size=1, max_size=6), label="lines"
+    )
+    picked = [unique[i] for i in sorted(chosen)]
+    tabs_to_spaces = data.draw(st.booleans())
+    body = [f"> diff --git a/{fc.path} b/{fc.path}"]
+    expected = []
+    for n, dl in enumerate(picked):
+        text = dl.text.expandtabs(8) if tabs_to_spaces else dl.text
+        body += [f"> {dl.kind}{text}", "", f"Comment {n}.", ""]
+        line = dl.old_lineno if dl.kind == "-" else dl.new_lineno
+        expected.append((fc.path, line, f"Comment {n}."))
+    reply = Message("r@x", "Re: x", "R <r@example.org>", None, "\n".join(body) + "\n")
+    got = [(c.file, c.line, c.text) for c in review_comments(reply, SEED_PATCH)]
+    assert got == expected
