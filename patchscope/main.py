@@ -63,6 +63,24 @@ sampled scenarios: evidence, not proof), refuted (with a counterexample),
 unknown (with the reason), not-claimed (the patch claims no NFC).
 """
 
+HOOK_DESCRIPTION = """\
+Plug patchscope into the submit path.
+
+  hook install --kind sendemail-validate
+      `git send-email` runs patchscope before sending; an error-severity
+      finding (a refuted or unproved NFC claim) stops the send.  With newer
+      git the whole series is checked at its last patch; with git 2.39 each
+      patch is checked in tree mode.
+  hook install --kind pre-push
+      `git push` checks the commits the remote does not have yet.
+  hook install --kind b4
+      `b4 prep --check` and `b4 am --check` run `patchscope check - --format b4`
+      on each patch (checkpatch stays on where the tree has it).
+
+An existing hook that patchscope did not write is never overwritten.
+For pre-commit, see .pre-commit-hooks.yaml in patchscope's repository.
+"""
+
 
 def _positive(text: str) -> int:
     try:
@@ -151,6 +169,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="worker processes for scenario runs (default 1)",
     )
+
+    hook = sub.add_parser(
+        "hook",
+        help="plug patchscope into the submit path (git hooks, b4)",
+        description=HOOK_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = hook.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    install = actions.add_parser("install", help="install a hook in a git repository")
+    install.add_argument(
+        "--kind",
+        choices=["sendemail-validate", "pre-push", "b4"],
+        default="sendemail-validate",
+        help="which hook (default sendemail-validate)",
+    )
+    install.add_argument("--tree", metavar="DIR", default=".", help="the repository (default .)")
+    run_hook = actions.add_parser("run", help="what an installed hook runs (git calls it)")
+    run_hook.add_argument("kind", choices=["sendemail-validate", "pre-push"])
+    run_hook.add_argument("hook_args", nargs=argparse.REMAINDER, metavar="ARG")
     return parser
 
 
@@ -161,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
+        if args.command == "hook":
+            from patchscope.commands import hook
+
+            return hook.run(args)
         if args.command == "check":
             from patchscope.commands import check
 
