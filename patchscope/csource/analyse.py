@@ -173,7 +173,6 @@ def collect_calls(
     """Fill ``patch.call_sites`` for every changed function the patch shows calls of."""
     for function, sig in ctx.changed.items():
         changed_here = function in here
-        names = param_names(sig, changed_here)
         for unit in units:
             old = ScanResult([], [])
             new = ScanResult([], [])
@@ -195,6 +194,12 @@ def collect_calls(
                     and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
                 ):
                     continue
+                names = param_names(
+                    sig,
+                    changed_here,
+                    len(o.raw.args) if o else None,
+                    len(n.raw.args) if n else None,
+                )
                 site = call_site(function, unit.path, o, n, names, mode)
                 patch.call_sites.append(site)
                 if not site.complete:

@@ -118,19 +118,26 @@ def _labels(params: list[Param]) -> list[str | None]:
 
 
 def param_names(
-    sig: SignatureChange, changed_here: bool
+    sig: SignatureChange, changed_here: bool, old_nargs: int | None, new_nargs: int | None
 ) -> tuple[list[str | None], list[str | None]]:
-    """Parameter names for old and new arguments, position by position.
+    """Parameter names for an old and a new call's arguments, position by position.
 
-    New arguments take the new names; old arguments the new name of the
-    parameter they fed when it persists (renames followed), else the old name.
+    Arguments on the new signature take the new names; arguments on the old
+    signature the new name of the parameter they fed when it persists
+    (renames followed), else the old name.  In a patch after the one that
+    changed the signature, a call is taken to be on the old signature when
+    its argument count fits the old one only.
     """
     new = _labels(sig.new_params)
-    if not changed_here:
-        return new, new
     persists = diff_params(sig.old_params, sig.new_params).persists
     old = [persists.get(n, n) if n else None for n in _labels(sig.old_params)]
-    return old, new
+    if changed_here:
+        return old, new
+
+    def fits_old(nargs: int | None) -> bool:
+        return nargs is not None and nargs == len(old) and nargs != len(new)
+
+    return (old if fits_old(old_nargs) else new), (old if fits_old(new_nargs) else new)
 
 
 def arguments(raws: list[RawArg], names: list[str | None]) -> list[Argument]:

@@ -158,14 +158,14 @@ def _split_args(src: Source, k_open: int, k_close: int | None) -> list[RawArg]:
             if group or len(groups) > 1:
                 args.append(RawArg("", None, 0, 0))
             continue
-        first, final = real[0], real[-1]
+        # the text runs from the group's first to its last token, comments
+        # included, except a "/* name = */" right before the expression
         annotation = None
-        leading = [i for i in group if i < first]
-        if leading:
-            m = ANNOTATION.match(tokens[leading[-1]].spelling)
-            if m:
-                annotation = tokens[leading[-1]].spelling
-        start, end = tokens[first].start, tokens[final].end
+        leading = [i for i in group if i < real[0]]
+        if leading and ANNOTATION.match(tokens[leading[-1]].spelling):
+            annotation = tokens[leading[-1]].spelling
+            group = [i for i in group if i != leading[-1]]
+        start, end = tokens[group[0]].start, tokens[group[-1]].end
         args.append(RawArg(src.slice(start, end), annotation, start, end))
     return args
 

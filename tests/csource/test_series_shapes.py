@@ -1,0 +1,141 @@
+"""Signature changes other than an added parameter, across a series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchscope.core import AnalysisMode, Renamed, Series, Severity
+from tests.csource.kernel_tree import analyse
+from tests.csource.synth import make_series
+
+HEADER = "int scale(int value, int factor, int unused);\n"
+CALC = """#include "calc.h"
+
+int scale(int value, int factor, int unused)
+{
+\treturn value * factor;
+}
+
+int use_one(int x)
+{
+\treturn scale(x, 2, 0);
+}
+"""
+OTHER = """#include "calc.h"
+
+/* the other caller */
+int use_two(int y)
+{
+\tint z = y + 1;
+
+\treturn scale(y /* the input */, 3,
+\t\t     1);
+}
+"""
+
+
+def scale_series(tmp: Path) -> tuple[Path, Path]:
+    """Patch 1 renames value -> v and drops unused, updating one caller;
+    patch 2 updates the other caller."""
+    return make_series(
+        tmp,
+        {"lib/calc.h": HEADER, "lib/calc.c": CALC, "lib/other.c": OTHER},
+        [
+            (
+                "lib: Drop the unused argument of scale()",
+                {
+                    "lib/calc.h": "int scale(int v, int factor);\n",
+                    "lib/calc.c": CALC.replace(
+                        "int value, int factor, int unused", "int v, int factor"
+                    )
+                    .replace("return value * factor", "return v * factor")
+                    .replace("scale(x, 2, 0)", "scale(x, 2)"),
+                },
+            ),
+            (
+                "lib/other: Update the call of scale()",
+                {"lib/other.c": OTHER.replace(", 3,\n\t\t     1);", ", 3);")},
+            ),
+        ],
+    )
+
+
+@pytest.fixture(params=["mbox", "tree"])
+def scale(request: pytest.FixtureRequest, tmp_path: Path) -> Series:
+    repo, patches = scale_series(tmp_path)
+    return analyse(patches, repo if request.param == "tree" else None)
+
+
+def test_rename_in_place_and_removal(scale: Series) -> None:
+    first = scale.patches[0]
+    (change,) = first.signature_changes
+    assert change.function == "scale" and change.file == "lib/calc.c"
+    assert change.renamed == [Renamed("value", "v")]
+    assert change.removed == ["unused"] and change.added == [] and change.moved == []
+    assert {(d.file, d.kind) for d in change.declarations} == {
+        ("lib/calc.h", "prototype"),
+        ("lib/calc.c", "definition"),
+    }
+    main = next(d for d in change.declarations if d.kind == "definition")
+    assert main.body_complete  # the whole body is in the hunk (or the tree)
+    assert main.old_body == "{\n\treturn value * factor;\n}"
+    assert main.new_body == "{\n\treturn v * factor;\n}"
+
+
+def test_old_arguments_follow_the_rename(scale: Series) -> None:
+    (site,) = scale.patches[0].call_sites
+    assert site.caller == "use_one"
+    assert [(a.text, a.param) for a in site.old_args or []] == [
+        ("x", "v"),
+        ("2", "factor"),
+        ("0", "unused"),
+    ]
+    assert [(a.text, a.param) for a in site.new_args or []] == [("x", "v"), ("2", "factor")]
+
+
+def test_later_patch_updating_a_caller_is_a_call_site(scale: Series) -> None:
+    second = scale.patches[1]
+    assert second.signature_changes == []
+    (site,) = second.call_sites
+    assert (site.caller, site.file, site.line) == ("use_two", "lib/other.c", 8)
+    assert [a.text for a in site.old_args or []] == ["y /* the input */", "3", "1"]
+    assert [a.param for a in site.old_args or []] == ["v", "factor", "unused"]
+    assert [(a.text, a.param) for a in site.new_args or []] == [
+        ("y /* the input */", "v"),
+        ("3", "factor"),
+    ]
+
+
+def test_whole_tree_sees_the_caller_left_behind_by_patch_one(tmp_path: Path) -> None:
+    repo, patches = scale_series(tmp_path)
+    series = analyse(patches, repo)
+    first, second = series.patches
+    assert first.mode is AnalysisMode.TREE_WHOLE
+    stale = [f for f in first.findings if f.check == "caller-not-updated"]
+    assert [(f.file, f.line, f.severity) for f in stale] == [("lib/other.c", 8, Severity.ERROR)]
+    assert not [f for f in second.findings if f.check == "caller-not-updated"]
+
+
+def test_call_running_past_the_window_is_incomplete(tmp_path: Path) -> None:
+    long_call = (
+        "\tscale(x,\n" + "".join(f"\t      /* step {i} */\n" for i in range(6)) + "\t      2, 0);\n"
+    )
+    base = CALC.replace("\treturn scale(x, 2, 0);\n", long_call + "\treturn 0;\n")
+    new = base.replace("int value, int factor, int unused", "int value, int factor, int spare")
+    new = new.replace("\tscale(x,\n", "\tscale(x + 0,\n")
+    repo, patches = make_series(
+        tmp_path, {"lib/calc.h": HEADER, "lib/calc.c": base}, [("lib: rename", {"lib/calc.c": new})]
+    )
+    series = analyse(patches)  # mbox: the hunk shows three lines after the change
+    (patch,) = series.patches
+    (change,) = patch.signature_changes
+    assert change.renamed == [Renamed("unused", "spare")]
+    (site,) = patch.call_sites
+    assert not site.complete and site.incomplete_reason
+    assert [f.check for f in patch.findings if f.check == "call-incomplete"] == ["call-incomplete"]
+    assert not [f for f in patch.findings if f.severity is Severity.ERROR]
+    # the tree sees the whole call
+    tree_site = analyse(patches, repo).patches[0].call_sites[0]
+    assert tree_site.complete and len(tree_site.new_args or []) == 3
