@@ -80,7 +80,7 @@ def install(kind: str, tree: Path) -> str:
         if MARKER not in current:
             raise UsageError(
                 f"{path}: a {kind} hook is already there and patchscope did not write it; "
-                f"add this line to it instead: {command_line('hook', 'run', kind)} \"$@\""
+                f'add this line to it instead: {command_line("hook", "run", kind)} "$@"'
             )
     try:
         directory.mkdir(parents=True, exist_ok=True)
