@@ -65,7 +65,7 @@ def finding_sort_key(f: Finding) -> tuple[int, str, int, int, str, str]:
 def finding_json(f: Finding) -> dict[str, Any]:
     return {
         "check": f.check,
-        "severity": str(f.severity.value),
+        "severity": _plain(f.severity),
         "file": f.file,
         "line": f.line,
         "message": f.message,
@@ -85,10 +85,10 @@ def verdict_json(v: Verdict | None) -> dict[str, Any] | None:
     if v is None:
         return None
     return {
-        "verdict": v.kind.value,
+        "verdict": _plain(v.kind),
         "method": v.method,
         "reason": v.reason,
-        "basis": v.basis.value,
+        "basis": _plain(v.basis),
         "scenarios": v.scenarios,
         "seed": v.seed,
         "arch": v.arch,
@@ -134,7 +134,7 @@ def _call_site(cs: CallSite) -> dict[str, Any]:
         "file": cs.file,
         "line": cs.line,
         "old_line": cs.old_line,
-        "mode": cs.mode.value,
+        "mode": _plain(cs.mode),
         "complete": cs.complete,
         "incomplete_reason": cs.incomplete_reason,
         "old_args": _arg_texts(cs.old_args),
@@ -191,9 +191,9 @@ def nfc_json(patch: Patch) -> dict[str, Any]:
     """The patch's NFC verdict; before the analysis: not-claimed or unknown."""
     if patch.nfc is not None:
         return {
-            "verdict": patch.nfc.verdict.value,
+            "verdict": _plain(patch.nfc.verdict),
             "reasons": list(patch.nfc.reasons),
-            "basis": patch.nfc.basis.value,
+            "basis": _plain(patch.nfc.basis),
         }
     if not patch.claims_nfc:
         return {
@@ -214,7 +214,7 @@ def patch_json(p: Patch) -> dict[str, Any]:
         "message_id": p.message_id or None,
         "claims_nfc": p.claims_nfc,
         "nfc_claim": p.nfc_claim,
-        "mode": p.mode.value,
+        "mode": _plain(p.mode),
         "trailers": [{"key": t.key, "value": t.value, "source": t.source} for t in p.trailers],
         "files": [_file(fc) for fc in p.files],
         "signature_changes": [_signature_change(sc) for sc in p.signature_changes],
@@ -247,14 +247,14 @@ def series_json(series: Series) -> dict[str, Any]:
             ),
             "missing": list(series.missing),
             "duplicated": list(series.duplicated),
-            "mode": series.mode.value,
+            "mode": _plain(series.mode),
         },
         "findings": _findings(series.findings),
         "patches": [patch_json(p) for p in series.patches],
         "summary": {
-            "errors": sum(1 for f in every if f.severity is Severity.ERROR),
-            "warnings": sum(1 for f in every if f.severity is Severity.WARNING),
-            "info": sum(1 for f in every if f.severity is Severity.INFO),
+            "errors": sum(1 for f in every if f.severity == Severity.ERROR),
+            "warnings": sum(1 for f in every if f.severity == Severity.WARNING),
+            "info": sum(1 for f in every if f.severity == Severity.INFO),
         },
     }
 
