@@ -210,7 +210,9 @@ def test_pre_push_rejects_a_refuted_claim_and_passes_a_proved_one(
     assert git(remote, "rev-parse", "main") == git(repo, "rev-parse", "HEAD~1")
 
 
-def test_pre_commit_runs_the_hook_on_push(repo: Path, tmp_path: Path) -> None:
+def test_pre_commit_runs_the_hook_on_push(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pre_commit = shutil.which("pre-commit")
     if pre_commit is None:
         pytest.skip("pre-commit is not installed (pip install pre-commit)")
@@ -224,9 +226,7 @@ def test_pre_commit_runs_the_hook_on_push(repo: Path, tmp_path: Path) -> None:
     git(repo, "add", ".pre-commit-config.yaml")
     git(repo, "commit", "-q", "-m", "pre-commit config")
     git(repo, "push", "-q", "origin", "main")
-    env_home = tmp_path / "home"
-    env_home.mkdir()
-    os.environ.setdefault("PRE_COMMIT_HOME", str(env_home / "cache"))
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-cache"))
     assert run(repo, pre_commit, "install", "--hook-type", "pre-push").returncode == 0
     git(repo, "am", "-q", str(SEED_PATCH))
     commit_refuted_change(repo)
@@ -239,11 +239,13 @@ def test_pre_commit_runs_the_hook_on_push(repo: Path, tmp_path: Path) -> None:
 # ---------------------------------------------------------------- b4
 
 
-def test_b4_prep_check_reports_patchscope_findings(repo: Path, tmp_path: Path) -> None:
+def test_b4_prep_check_reports_patchscope_findings(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if shutil.which("b4") is None:
         pytest.skip("b4 is not installed (pip install b4)")
-    env_extra = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "d")}
-    os.environ.update(env_extra)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     git(repo, "config", "user.name", "Fixture Author")
     git(repo, "config", "user.email", "fixture@example.org")
     assert run(repo, "b4", "prep", "-n", "tree-limit", "-f", "main").returncode == 0
