@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from patchscope.core import DiffLine, FileChange, Message, Patch, ReviewComment
-from patchscope.series.trailers import parse_trailer
+from patchscope.series.trailers import ends_own_text, parse_trailer
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _ATTRIBUTION_END = re.compile(r"(?:wrote|writes|said|schrieb|a écrit)\s*:\s*$", re.IGNORECASE)
@@ -237,8 +237,8 @@ def review_comments(reply: Message, patch: Patch) -> list[ReviewComment]:
     block: list[str] = []
     block_anchor: _Anchor | None = None
     for line in reply.body.split("\n"):
-        if line in ("-- ", "--"):
-            break  # the signature block
+        if ends_own_text(line):
+            break  # the signature block, or an unquoted copy of the original
         content = _unquote(line)
         if content is None:
             if not block:

@@ -20,6 +20,7 @@ KNOWN_KEYS = (
     "Fixes",
     "Cc",
 )
+_ORIGINAL = re.compile(r"^\s*-{3,}\s*Original Message\s*-{3,}\s*$", re.IGNORECASE)
 _CANONICAL = {k.lower(): k for k in KNOWN_KEYS}
 _TRAILER = re.compile(
     r"^(?P<key>[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-by|Link|Closes|Fixes|Cc)"
@@ -36,10 +37,15 @@ def canonical_key(key: str) -> str:
     return key[:1].upper() + key[1:].lower()
 
 
+def ends_own_text(line: str) -> bool:
+    """A signature separator, or a top-posting client's start of the quoted original."""
+    return line in ("-- ", "--") or bool(_ORIGINAL.match(line))
+
+
 def unquoted_lines(text: str) -> Iterable[str]:
     """The lines of *text* the author wrote: no quoted lines, no signature block."""
     for line in text.split("\n"):
-        if line == "-- " or line == "--":
+        if ends_own_text(line):
             return
         if line.lstrip().startswith(">"):
             continue

@@ -27,3 +27,12 @@ def test_trailers_skip_quotes_and_signature() -> None:
         ("Reviewed-by", "Some One <one@example.org>", "reply"),
         ("Fixes", '0123456789ab ("mm: thing")', "reply"),
     ]
+
+
+def test_top_posted_original_is_not_the_reviewers_text() -> None:
+    text = (
+        "Acked-by: Top Poster <top@example.org>\n\n"
+        "-----Original Message-----\nFrom: Author\n\nSigned-off-by: Author <a@example.org>\n"
+    )
+    got = [(t.key, t.value) for t in find_trailers(text, source="reply", message_id=None)]
+    assert got == [("Acked-by", "Top Poster <top@example.org>")]
