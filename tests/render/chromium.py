@@ -67,3 +67,35 @@ def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2000) -> 
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     w, h = struct.unpack(">II", data[16:24])
     return w, h
+
+
+# Measures layout from inside the page: a copy without the CSP, plus this script.
+_OVERFLOW_PROBE = """<script>
+window.addEventListener('load', () => {
+  const W = document.documentElement.clientWidth, out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.getBoundingClientRect().right > W + 1 && !e.closest('div.wide'))
+      out.push(e.tagName + '.' + e.className);
+  }
+  const p = document.createElement('pre');
+  p.id = 'overflow-probe';
+  p.textContent = JSON.stringify({scroll: document.documentElement.scrollWidth, width: W, out});
+  document.body.prepend(p);
+});
+</script>"""
+
+
+def overflow(page_html: str, tmp: Path, width: int) -> dict[str, object]:
+    """Whether the page scrolls sideways in a window *width* wide (a test-only copy runs JS)."""
+    import json
+    import re
+
+    probe = page_html.replace('http-equiv="Content-Security-Policy"', 'name="csp-off"', 1)
+    probe = probe.replace("</body>", _OVERFLOW_PROBE + "</body>", 1)
+    path = tmp / f"probe-{width}.html"
+    path.write_text(probe, encoding="utf-8")
+    dom = run(path, "--dump-dom", f"--window-size={width},1000").stdout
+    found = re.search(r'<pre id="overflow-probe">(.*?)</pre>', dom, re.S)
+    assert found, "the probe did not run"
+    result: dict[str, object] = json.loads(found.group(1).replace("&quot;", '"'))
+    return result

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from fixtures.report.make_hostile import HOSTILE, SCRIPT
 from patchscope.core import Series
 from patchscope.render.html import render_html
@@ -144,3 +146,12 @@ def test_pipeline_pages_in_the_browser(tmp_path: Path) -> None:
             for s in HOSTILE:
                 if "<" in s:
                     assert s not in dom_text
+
+
+@pytest.mark.parametrize("width", [600, 1280])
+def test_page_never_scrolls_sideways(tmp_path: Path, width: int) -> None:
+    """Long unbreakable input (the hostile series) wraps; only the call-site table may scroll."""
+    for series in (builders.refuted_series(), builders.hostile_series()):
+        found = chromium.overflow(render_html(series, builders.options()), tmp_path, width)
+        assert found["scroll"] == found["width"], found
+        assert found["out"] == [], found
