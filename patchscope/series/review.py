@@ -175,7 +175,8 @@ def _is_prose(content: str) -> bool:
     text = content.strip()
     if not text or _SNIP.match(text):
         return False
-    return content[:1] not in (" ", "+", "-") or content[1:2] not in (" ", "+", "-", "\t", "")
+    diff_shaped = content[:1] in ("+", "-") or content[:2] in ("  ", " +", " -", " \t")
+    return not diff_shaped
 
 
 def _is_own_name(line: str, author: str) -> bool:

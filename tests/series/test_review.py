@@ -102,3 +102,8 @@ def test_quoted_hunk_header_without_file_header_picks_the_file(tmp_path: Path) -
     # " int w;" is in both files; the hunk header says which one is meant.
     body = "> @@ -20,2 +20,2 @@\n>  int w;\n\nIn b.c.\n"
     assert _read(tmp_path, body) == [("mm/b.c", 21, "new", "In b.c.")]
+
+
+def test_unmatched_diff_shaped_quote_keeps_the_anchor(tmp_path: Path) -> None:
+    body = "> +int z;\n>+int zz; /* the reviewer's own edit */\n\nLike this.\n"
+    assert _read(tmp_path, body) == [("mm/a.c", 2, "new", "Like this.")]
