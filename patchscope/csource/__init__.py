@@ -42,6 +42,8 @@ def analyse_series(
             continue
         own = {u.path for u in units} | {u.change.old_path or u.path for u in units}
         for change in patch.signature_changes:
+            if change.function in ctx.static:
+                continue  # static: its callers are all in its own file
             progress.note(f"C analysis: callers of {change.function}()")
             search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
             patch.findings.extend(search.findings)

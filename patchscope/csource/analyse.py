@@ -18,7 +18,7 @@ from patchscope.core import (
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
 from patchscope.csource.scan import RawCall, RawDecl, Source, find_declarators
-from patchscope.csource.signatures import DeclSeen, build_change, same_params
+from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
 from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
 from patchscope.tree import TreeView
 
@@ -31,6 +31,8 @@ class Context:
     compile_commands: CompileCommands | None = None
     # function -> its latest signature change in the series so far
     changed: dict[str, SignatureChange] = field(default_factory=dict)
+    # functions whose primary definition is static: no callers outside its file
+    static: set[str] = field(default_factory=set)
 
     def parse(self, path: str, text: str, hints: tuple[str, ...] = ()) -> ParsedFile:
         flags = self.compile_commands.flags_for(path) if self.compile_commands else None
@@ -126,7 +128,8 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 decl.old_body, old_done = visible_body(unit, "old", old)
                 decl.new_body, new_done = visible_body(unit, "new", new)
                 decl.body_complete = old_done and new_done
-            out.setdefault(new.name, []).append(DeclSeen(decl, new.is_inline or old.is_inline))
+            seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
+            out.setdefault(new.name, []).append(seen)
     return out
 
 
@@ -238,6 +241,8 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
         patch.signature_changes.append(change)
         patch.findings.extend(findings)
         ctx.changed[function] = change
+        if primary(decls).is_static:
+            ctx.static.add(function)
         here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode)
     return units

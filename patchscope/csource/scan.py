@@ -111,6 +111,7 @@ class RawDecl:
     params: list[Param]
     start: int  # byte offset of the declaration's first token (its type)
     is_inline: bool = False
+    is_static: bool = False
     body_start: int | None = None  # offset of "{"
     body_end: int | None = None  # offset after "}", None: runs past the source
     params_text: str = ""
@@ -374,6 +375,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             params=params,
             start=tokens[code[start]].start,
             is_inline=bool(type_words & {"inline", "__inline", "__inline__", "__always_inline"}),
+            is_static="static" in type_words,
             params_text=src.slice(tokens[code[k + 1]].start, tokens[code[k_close]].end),
         )
         if follow == "{":

@@ -86,6 +86,7 @@ class DeclSeen:
 
     decl: Declaration
     is_inline: bool
+    is_static: bool = False
 
 
 def primary(decls: list[DeclSeen]) -> DeclSeen:

@@ -16,7 +16,7 @@ from patchscope.csource.analyse import _unseen_finding, arity_mismatch, not_upda
 from patchscope.csource.calls import call_source, calls_in
 from patchscope.csource.focus import CodeMap
 from patchscope.csource.parse import ParsedFile, guess_undeclared
-from patchscope.csource.scan import find_calls
+from patchscope.csource.scan import RawDecl, find_declarators
 from patchscope.csource.windows import is_c_file
 from patchscope.tree import TreeView
 
@@ -55,9 +55,10 @@ def find_callers(
     paths = set(tree.grep(sig.function))
     paths |= {p for p in tree.touched(after) if is_c_file(p)}
     result.candidates = len(paths)
-    wanted = sorted(p for p in paths if is_c_file(p) and not (skip and p in skip))
+    wanted = sorted(p for p in paths if is_c_file(p))
     tree.prefetch(wanted)
     for path in wanted:
+        own = skip is not None and path in skip
         text = tree.text(path, after)
         if text is None:
             continue
@@ -67,8 +68,20 @@ def find_callers(
             continue  # named only in comments or strings
         parsed = parse(path, text, guess_undeclared(data, found))
         src = call_source(path, text, sig.function, parsed.lex)
-        if src is None or not find_calls(src, sig.function):
+        if src is None:
             continue
+        decls = [
+            d
+            for d in find_declarators(src, {sig.function})
+            if parsed.is_function_decl(d.offset, sig.function)
+        ]
+        if any(d.is_static for d in decls):
+            continue  # a function of its own that happens to share the name
+        for d in decls:
+            if arity_mismatch(sig, len(d.params)):
+                result.findings.append(stale_declaration(sig, path, d, patch))
+        if own:
+            continue  # its calls were checked with the patch's own files
         scan = calls_in(src, sig.function, parsed)
         if scan.unseen:
             result.findings.append(
@@ -82,6 +95,18 @@ def find_callers(
                     not_updated(sig, path, call.raw.line, call.caller, nargs, patch)
                 )
     return result
+
+
+def stale_declaration(sig: SignatureChange, path: str, decl: RawDecl, patch: int) -> Finding:
+    return Finding(
+        check="declaration-not-updated",
+        severity=Severity.ERROR,
+        message=f"this {decl.kind} of {sig.function}() has {len(decl.params)} parameter(s); "
+        f"the new signature has {len(sig.new_params)}",
+        file=path,
+        line=decl.line,
+        patch=patch,
+    )
 
 
 def summary(search: CallerSearch, patch: int) -> Finding:

@@ -139,3 +139,26 @@ def test_call_running_past_the_window_is_incomplete(tmp_path: Path) -> None:
     # the tree sees the whole call
     tree_site = analyse(patches, repo).patches[0].call_sites[0]
     assert tree_site.complete and len(tree_site.new_args or []) == 3
+
+
+def test_stale_prototype_and_same_named_static_function(tmp_path: Path) -> None:
+    private = "static int scale(int a)\n{\n\treturn a;\n}\n\nint use_three(void)\n{\n\treturn scale(1);\n}\n"
+    repo, patches = make_series(
+        tmp_path,
+        {"lib/calc.h": HEADER, "lib/calc.c": CALC, "lib/private.c": private},
+        [
+            (
+                "lib: Drop the unused argument of scale(), header forgotten",
+                {
+                    "lib/calc.c": CALC.replace("int factor, int unused", "int factor").replace(
+                        "scale(x, 2, 0)", "scale(x, 2)"
+                    )
+                },
+            )
+        ],
+    )
+    (patch,) = analyse(patches, repo).patches
+    assert patch.signature_changes[0].removed == ["unused"]
+    errors = [(f.check, f.file, f.line) for f in patch.findings if f.severity is Severity.ERROR]
+    # lib/private.c calls its own static scale(): not a caller of the changed one
+    assert errors == [("declaration-not-updated", "lib/calc.h", 1)]
