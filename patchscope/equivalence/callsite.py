@@ -16,9 +16,19 @@ from patchscope.arch import ArchProfile
 from patchscope.core import Argument, CallSite, SignatureChange
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.ceval import PURE_CALLS
+from patchscope.equivalence.context import Definitions, context_definitions
 from patchscope.equivalence.cparse import parse_expr
 from patchscope.equivalence.ctypes import CType
-from patchscope.equivalence.expr_ast import Call, Expr, Unary, simplify, substitute, to_c, walk
+from patchscope.equivalence.expr_ast import (
+    Call,
+    Expr,
+    Unary,
+    free_names,
+    simplify,
+    substitute,
+    to_c,
+    walk,
+)
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import ProofResult, prove_always_false, prove_equal
 from patchscope.errors import ParseError
@@ -127,8 +137,9 @@ def check_call(
                                   "cannot be parsed")
             want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
             what = f"{to_c(target)} with the old arguments"
-        ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile)
-        identity_all &= ok == "identity"
+        ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
+                    _caller_definitions(call, old_e))
+        identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
         if target is not None and not _side_effect_free(new_e[p]):
@@ -141,8 +152,8 @@ def check_call(
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
         have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
-                    body.types.get(r), profile, reverse=True)
-        identity_all &= ok == "identity"
+                    body.types.get(r), profile, _caller_definitions(call, old_e))
+        identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
     for r in [q.name for q in change.old_params if q.name not in new and q.name not in body.tau]:
@@ -153,6 +164,19 @@ def check_call(
     proof.method = body.method(" (token identity)" if identity_all else " (z3)")
     proof.reason = "every new argument is what the substitution gives for this call's old ones"
     return proof
+
+
+def _caller_definitions(
+    call: CallSite, old_e: dict[str, Expr | None]
+) -> tuple[Definitions, Definitions] | None:
+    defs = context_definitions(call.old_context, call.new_context)
+    if defs is None:
+        return None
+    # a name the new side defines afresh must not be one the old call read
+    old_read = {n for e in old_e.values() if e is not None for n in free_names(e)}
+    if any(n.split(".")[0] in old_read for n in defs[1].values) or defs[1].zeroed & old_read:
+        return None
+    return defs
 
 
 def _undecided(proof: CallProof, reason: str) -> CallProof:
@@ -171,7 +195,7 @@ def _equal(
     what: str,
     ctype: CType | None,
     profile: ArchProfile,
-    reverse: bool = False,
+    defs: tuple[Definitions, Definitions] | None = None,
 ) -> str:
     """Compare one argument; record the step; return identity|z3|differs|unknown."""
     if have is None or want is None:
@@ -180,6 +204,18 @@ def _equal(
     if have == want:
         proof.steps.append(f"{param}: `{have_text}` is {what} `{to_c(want)}` (token identity)")
         return "identity"
+    if defs is not None:
+        old_defs, new_defs = defs
+        have_r, want_r = simplify(new_defs.resolve(have)), simplify(old_defs.resolve(want))
+        if (have_r, want_r) != (have, want):
+            proof.steps.append(
+                f"{param}: with the caller's own new definitions, `{have_text}` is "
+                f"`{to_c(have_r)}` and {what} is `{to_c(want_r)}`"
+            )
+            have, want = have_r, want_r
+            if have == want:
+                proof.steps.append(f"{param}: equal (token identity)")
+                return "context"
     proof.used_solver = True
     r: ProofResult = prove_equal(want, have, profile, types=None, as_type=ctype)
     if r.proved:

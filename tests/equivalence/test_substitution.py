@@ -220,3 +220,49 @@ def test_statement_conditions_do_not_join_the_expression() -> None:
                "{\n\tif (ready)\n\t\tlimit = m - 1;\n}")
     proof = prove_body(c, X86_64)
     assert proof.proved and proof.substitution_text() == "m := c"
+
+
+def _ctx_call(old_ctx: str, new_ctx: str, old_args: list[str], new_args: list[str]):
+    site = call("pack", old_args, new_args)
+    site.old_context, site.new_context = old_ctx, new_ctx
+    return site
+
+
+PACK = change("pack", "struct mm_struct *mm, unsigned long start, unsigned long end",
+              "struct range_ctx *ctx",
+              "{\n\tzap(mm, start, end - 1);\n}",
+              "{\n\tzap(ctx->mm, ctx->start, ctx->end - 1);\n}")
+
+
+def test_parameters_packed_into_a_struct_the_caller_builds() -> None:
+    proof = prove_body(PACK, X86_64)
+    assert proof.proved, proof.reason
+    assert proof.substitution_text() == "mm =: ctx->mm, start =: ctx->start, end =: ctx->end"
+    before = "{\n\tunsigned long s = vma->vm_start;\n\n"
+    after = before + ("\tstruct range_ctx rc = {\n\t\t.mm = vma->vm_mm,\n\t\t.start = s,\n"
+                      "\t\t.end = vma->vm_end,\n\t};\n\n")
+    ok = check_call(proof, PACK, _ctx_call(before, after, ["vma->vm_mm", "s", "vma->vm_end"],
+                                           ["&rc"]), X86_64)
+    assert ok.proved, ok.reason
+    assert any("own new definitions" in s for s in ok.steps)
+    wrong = after.replace(".end = vma->vm_end", ".end = vma->vm_end + 1")
+    bad = check_call(proof, PACK, _ctx_call(before, wrong, ["vma->vm_mm", "s", "vma->vm_end"],
+                                            ["&rc"]), X86_64)
+    assert bad.status == "differs"
+    # a field the initializer leaves out is 0 in C
+    partial = after.replace("\t\t.start = s,\n", "")
+    zero = check_call(proof, PACK, _ctx_call(before, partial, ["vma->vm_mm", "0",
+                                                               "vma->vm_end"], ["&rc"]), X86_64)
+    assert zero.proved, zero.reason
+
+
+def test_a_definition_under_a_condition_or_changed_later_does_not_count() -> None:
+    proof = prove_body(PACK, X86_64)
+    before = "{\n"
+    init = "\tstruct range_ctx rc = { .mm = m, .start = s, .end = e };\n"
+    for after in (before + "\tif (x)\n" + init,
+                  before + init + "\trc.end++;\n",
+                  before + init + "\ts = 5;\n",
+                  before + "\tif (x) {\n" + init + "\t}\n"):
+        r = check_call(proof, PACK, _ctx_call(before, after, ["m", "s", "e"], ["&rc"]), X86_64)
+        assert not r.proved, after
