@@ -65,6 +65,16 @@ class ParsedFile:
         self._known: set[str] = set(hints) if self.tolerant else set()
         self.rounds = 0
         self.tu = self._parse()
+        if not self.tolerant and any(
+            d.severity >= cindex.Diagnostic.Fatal for d in self.tu.diagnostics
+        ):
+            # a header the compile flags name is missing (a partial checkout,
+            # generated headers not built): keep the flags, drop the includes
+            self.tolerant = True
+            self.data = blank_includes(data)
+            self.stubs = [f"extern long {h};" for h in hints]
+            self._known = set(hints)
+            self.tu = self._parse()
 
     def _parse(self) -> cindex.TranslationUnit:
         self.rounds += 1

@@ -142,7 +142,10 @@ def test_call_running_past_the_window_is_incomplete(tmp_path: Path) -> None:
 
 
 def test_stale_prototype_and_same_named_static_function(tmp_path: Path) -> None:
-    private = "static int scale(int a)\n{\n\treturn a;\n}\n\nint use_three(void)\n{\n\treturn scale(1);\n}\n"
+    private = (
+        "static int scale(int a)\n{\n\treturn a;\n}\n\n"
+        "int use_three(void)\n{\n\treturn scale(1);\n}\n"
+    )
     repo, patches = make_series(
         tmp_path,
         {"lib/calc.h": HEADER, "lib/calc.c": CALC, "lib/private.c": private},
