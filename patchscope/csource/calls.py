@@ -44,7 +44,7 @@ def calls_in(src: Source, name: str, parsed: ParsedFile | None, section: str = "
     shows around the call, else the function the hunk header names.
     """
     out = ScanResult([], [])
-    if parsed is not None and src.regions is None:
+    if parsed is not None and src.focus != name:
         focused = call_source(src.path, src.text, name, parsed.lex)
         if focused is None:
             return out
@@ -85,7 +85,7 @@ def call_source(
         regions = [
             (line_start(data, at, 2), line_end(data, min(len(data), at + reach))) for at in found
         ]
-        src = Source(path, text, regions=regions, lexer=lexer)
+        src = Source(path, text, regions=regions, lexer=lexer, focus=name)
         if all(c.complete for c in find_calls(src, name)) or reach >= len(data):
             return src
         reach *= 4

@@ -42,6 +42,7 @@ class Source:
     regions: list[tuple[int, int]] | None = None
     # lexes a byte range of this very text (a parse's buffer), see focus.lex_regions
     lexer: Callable[[int, int], list[Token]] | None = None
+    focus: str | None = None  # the name the regions were cut around
 
     @functools.cached_property
     def data(self) -> bytes:

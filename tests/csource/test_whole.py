@@ -59,3 +59,22 @@ def test_cli_exits_1_on_a_stale_caller(kernel_tree: Callable[..., Path]) -> None
     assert [(f["file"], f["line"], f["severity"]) for f in stale] == [
         ("mm/teardown.c", 17, "error")
     ]
+
+
+def test_stale_call_in_a_file_the_patch_touches(kernel_tree: Callable[..., Path]) -> None:
+    """The patch updates one call in mm/vma.c but not the other: tree mode
+    must look at the whole file, not just the hunks."""
+    text = SEED_MBOX.read_text()
+    start = text.index("@@ -1232,7 +1233,7 @@")
+    end = text.index("diff --git a/tools/testing/vma/vma_internal.h")
+    partial = text[:start] + text[end:]
+    partial = partial.replace(" mm/vma.c                         |  3 ++-", " mm/vma.c | 1 +")
+    source = kernel_tree().parent / "partial.mbox"
+    source.write_text(partial)
+    (patch,) = analyse(source, kernel_tree("mm-hidden-calls")).patches
+    stale = [(f.file, f.line) for f in patch.findings if f.check == "caller-not-updated"]
+    assert stale == [("mm/vma.c", 1235), ("mm/hidden.c", 36)]  # new-side line numbers
+    site = next(c for c in patch.call_sites if c.caller == "vms_clear_ptes")
+    assert (site.old_line, site.line) == (1234, 1235)
+    old = [a.text for a in site.old_args or []]
+    assert old == [a.text for a in site.new_args or []] and len(old) == 6
