@@ -30,7 +30,12 @@ from patchscope.equivalence.expr_ast import (
     walk,
 )
 from patchscope.equivalence.substitution import BodyProof
-from patchscope.equivalence.symbolic import ProofResult, prove_always_false, prove_equal
+from patchscope.equivalence.symbolic import (
+    ProofResult,
+    describe_model,
+    prove_always_false,
+    prove_equal,
+)
 from patchscope.errors import ParseError
 
 
@@ -39,6 +44,7 @@ class ReachableAssertion:
     assertion: str
     condition: str  # with the call's new arguments in place
     model: dict[str, int]
+    macros: str = "free"
 
 
 @dataclass
@@ -223,7 +229,7 @@ def _equal(
         proof.steps.append(f"{param}: `{have_text}` equals {what} `{to_c(want)}` (z3{on})")
         return "z3"
     if r.status == "counter-model":
-        values = ", ".join(f"{k} = {v:#x}" for k, v in r.model.items()) or "any values"
+        values = describe_model(r.model)
         if r.macros != "free":
             values += f" (macros of {r.macros})"
         proof.status = "differs"
@@ -252,7 +258,7 @@ def reachable_assertions(
         cond = substitute(condition, bound)
         r = prove_always_false(cond, profile)
         if r.status == "counter-model":
-            out.append(ReachableAssertion(text, to_c(cond), r.model))
+            out.append(ReachableAssertion(text, to_c(cond), r.model, r.macros))
         elif r.proved:
             notes.append(f"{text} with this call's arguments: {to_c(cond)} is "
                          "false for every value (z3)")

@@ -23,6 +23,7 @@ from patchscope.core import (
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
 from patchscope.equivalence.substitution import BodyProof, prove_body
+from patchscope.equivalence.symbolic import describe_model
 from patchscope.progress import Progress
 
 _C_SUFFIXES = (".c", ".h")
@@ -81,7 +82,9 @@ def decide_call(
     reachable, notes = reachable_assertions(body, change, call, profile)
     steps += notes
     for r in reachable:
-        values = ", ".join(f"{k} = {v:#x}" for k, v in r.model.items())
+        values = describe_model(r.model)
+        if r.macros != "free":
+            values += f" (macros of {r.macros})"
         patch.findings.append(Finding(
             "assertion-reachable", Severity.ERROR,
             f"{_call_label(call)}: {r.assertion} can fire with this call's arguments: "
@@ -246,7 +249,9 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
         basis = Basis.SAMPLING
     else:
         basis = Basis.NONE
-    reasons = [f"{label}: {v.kind.value} ({v.method}): {v.reason}" for v, label, *_ in parts]
+    # the parts that decide the verdict first
+    ordered = sorted(parts, key=lambda p: VERDICT_RANK.get(p[0].kind, 9))
+    reasons = [f"{label}: {v.kind.value} ({v.method}): {v.reason}" for v, label, *_ in ordered]
     if not patch.claims_nfc:
         patch.nfc = NfcResult(VerdictKind.NOT_CLAIMED,
                               [f"no claim of no functional change; analysis: {worst.value}"]

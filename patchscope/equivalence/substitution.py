@@ -44,7 +44,7 @@ from patchscope.equivalence.expr_ast import (
     substitute,
     to_c,
 )
-from patchscope.equivalence.symbolic import ProofResult, prove_always_false
+from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
 from patchscope.equivalence.unify import Unifier
 from patchscope.errors import ParseError
 
@@ -66,7 +66,7 @@ class AssertionCheck:
                 f"{self.substituted} (z3)"
             )
         if self.result.status == "counter-model":
-            values = ", ".join(f"{k} = {v:#x}" for k, v in self.result.model.items())
+            values = describe_model(self.result.model)
             return f"{self.side} {self.assertion} can fire: {self.substituted} holds for {values}"
         return f"{self.side} {self.assertion}: undecided ({self.result.detail})"
 

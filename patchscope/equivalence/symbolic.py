@@ -52,6 +52,7 @@ from patchscope.equivalence.expr_ast import (
 )
 
 TIMEOUT_MS = 5000
+OPTIMIZE_MS = 1000
 
 
 class SymbolicError(Exception):
@@ -269,13 +270,29 @@ def _check(solver: z3.Solver, tr: Translator) -> ProofResult:
     if answer == z3.unsat:
         return ProofResult("proved", "no assignment of the free names makes them differ")
     if answer == z3.sat:
-        m = solver.model()
+        m = _smallest_model(solver, tr) or solver.model()
         values = {
             name: m.eval(v, model_completion=True).as_long()
             for name, v in sorted(tr.vars.items())
         }
         return ProofResult("counter-model", "z3 found values that tell them apart", values)
     return ProofResult("unknown", f"z3 gave no answer ({solver.reason_unknown()})")
+
+
+def _smallest_model(solver: z3.Solver, tr: Translator) -> z3.ModelRef | None:
+    """A counter-model with small values (names in order), for readable reports.
+
+    Only the presentation changes: any model proves the point.  Gives up
+    (None) quickly when the optimiser is slow.
+    """
+    opt = z3.Optimize()
+    opt.set("timeout", OPTIMIZE_MS)
+    opt.add(*solver.assertions())
+    for _, v in sorted(tr.vars.items()):
+        opt.minimize(v)
+    if opt.check() == z3.sat:
+        return opt.model()
+    return None
 
 
 def prove_equal(
@@ -387,3 +404,20 @@ def _always_false_once(
     elif result.status == "counter-model":
         result.detail = "true for some values"
     return result
+
+
+def describe_model(model: dict[str, int]) -> str:
+    """``next != NULL, next->vm_start = 0x1000``: counter-model values in words.
+
+    A name that members are read through is a pointer: only whether it is
+    NULL matters, so that is what is shown.
+    """
+    pointers = {k.split("->")[0] for k in model if "->" in k}
+    pointers |= {k.rsplit("->", 1)[0] for k in model if "->" in k}
+    parts = []
+    for name, value in model.items():
+        if name in pointers:
+            parts.append(f"{name} {'==' if value == 0 else '!='} NULL")
+        else:
+            parts.append(f"{name} = {value:#x}")
+    return ", ".join(parts) or "any values"
