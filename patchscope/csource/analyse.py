@@ -226,6 +226,54 @@ def collect_calls(
                     )
 
 
+def unmatched_close(src: Source) -> int | None:
+    """File line of the first ")" in *src* whose "(" lies before it, if any."""
+    depth = 0
+    for i in src.code:
+        s = src.tokens[i].spelling
+        if s == "(":
+            depth += 1
+        elif s == ")":
+            if depth == 0:
+                return src.line_of(src.tokens[i])
+            depth -= 1
+    return None
+
+
+def cut_expressions(patch: Patch, units: list[Unit]) -> None:
+    """Warn about hunks whose changes sit in an expression opened above the window:
+    a call there cannot be read from the mail, so it must not pass unnoticed."""
+    for unit in units:
+        if unit.hunk_index is None:
+            continue
+        hunk = unit.change.hunks[unit.hunk_index]
+        for side, src, kind in (("new", unit.new, "+"), ("old", unit.old, "-")):
+            if src is None:
+                continue
+            close = unmatched_close(src)
+            if close is None:
+                continue
+            changed = [
+                dl.new_lineno if side == "new" else dl.old_lineno
+                for dl in hunk.lines
+                if dl.kind == kind
+            ]
+            if any(n is not None and n <= close for n in changed):
+                patch.findings.append(
+                    Finding(
+                        check="hunk-starts-inside-call",
+                        severity=Severity.WARNING,
+                        message="the hunk changes lines of an expression that begins above "
+                        f"what it shows (closed at {side} line {close}); a call there cannot "
+                        "be read from the mail: check it with --tree",
+                        file=unit.path,
+                        line=hunk.new_start,
+                        patch=patch.index,
+                    )
+                )
+                break
+
+
 def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
     """Signature changes and call sites of one patch, in mbox or tree mode."""
     if ctx.tree is not None and patch.index not in ctx.tree.failed:
@@ -245,4 +293,6 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
             ctx.static.add(function)
         here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode)
+    if patch.mode is AnalysisMode.MBOX and ctx.changed:
+        cut_expressions(patch, units)
     return units

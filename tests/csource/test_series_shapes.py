@@ -165,3 +165,31 @@ def test_stale_prototype_and_same_named_static_function(tmp_path: Path) -> None:
     errors = [(f.check, f.file, f.line) for f in patch.findings if f.severity is Severity.ERROR]
     # lib/private.c calls its own static scale(): not a caller of the changed one
     assert errors == [("declaration-not-updated", "lib/calc.h", 1)]
+
+
+def test_hunk_starting_inside_a_call_is_not_passed_over(tmp_path: Path) -> None:
+    lines = "".join(f"\t\t     {i},\n" for i in range(8))
+    other = OTHER.replace(
+        "\treturn scale(y /* the input */, 3,\n\t\t     1);",
+        "\treturn scale(y,\n" + lines + "\t\t     1);",
+    )
+    repo, patches = make_series(
+        tmp_path,
+        {"lib/calc.h": HEADER, "lib/calc.c": CALC, "lib/other.c": other},
+        [
+            (
+                "lib: scale() loses its last argument",
+                {
+                    "lib/calc.h": "int scale(int value, int factor);\n",
+                    "lib/calc.c": CALC.replace(", int unused", "").replace("2, 0)", "2)"),
+                    "lib/other.c": other.replace("\t\t     7,\n\t\t     1);", "\t\t     7);"),
+                },
+            )
+        ],
+    )
+    (patch,) = analyse(patches).patches
+    assert {c.caller for c in patch.call_sites} == {"use_one"}  # use_two's call is cut
+    cut = [f for f in patch.findings if f.check == "hunk-starts-inside-call"]
+    assert [(f.file, f.severity) for f in cut] == [("lib/other.c", Severity.WARNING)]
+    (tree_patch,) = analyse(patches, repo).patches
+    assert {c.caller for c in tree_patch.call_sites} == {"use_one", "use_two"}
