@@ -8,7 +8,7 @@ adds every caller of each changed function anywhere in the tree.
 
 from __future__ import annotations
 
-from patchscope.core import AnalysisMode, CheckOptions, Series
+from patchscope.core import AnalysisMode, CheckOptions, Finding, Series, Severity
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
 
@@ -37,7 +37,20 @@ def analyse_series(
             ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
     for patch in series.patches:
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
-        units = analyse_patch(patch, ctx)
+        try:
+            units = analyse_patch(patch, ctx)
+        except (ValueError, IndexError, KeyError, UnicodeError, OSError) as exc:
+            # one unreadable patch must not stop the series: say so and go on
+            patch.findings.append(
+                Finding(
+                    check="c-analysis-failed",
+                    severity=Severity.WARNING,
+                    message=f"the C analysis of this patch failed ({type(exc).__name__}: "
+                    f"{exc}); its call sites are not checked",
+                    patch=patch.index,
+                )
+            )
+            continue
         if tree is None or patch.mode is not AnalysisMode.TREE:
             continue
         own = {u.path for u in units} | {u.change.old_path or u.path for u in units}
