@@ -121,6 +121,8 @@ def _checked_lines(diff_text: str) -> tuple[list[str], list[int]]:
             continue
         if line in ("-- ", "--") or line.startswith("base-commit: "):
             break  # the mail's signature or format-patch's base info
+        if line == "---" and not (i < len(lines) and lines[i].startswith("+++ ")):
+            break  # b4 closes the diff with "---" before base-commit and change-id
         if in_binary:
             if line.strip():
                 continue

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from patchscope.core import Severity
@@ -141,3 +143,27 @@ def test_git_quoted_and_spaced_paths() -> None:
         ("café.c", "café.c"),
         ("sp ace.c", "sp ace.c"),
     ]
+
+
+def test_b4_footer_after_the_last_hunk_ends_the_diff() -> None:
+    """b4 prep --check feeds each patch with "---", base-commit and a signature
+    after the last hunk; that footer is not part of the diff."""
+    from patchscope.series import read_series
+
+    source = Path(__file__).resolve().parents[2] / "fixtures" / "series" / "b4-prep-stdin.eml"
+    series = read_series(str(source), cwd=str(source.parent))
+    (patch,) = series.patches
+    assert not patch.findings
+    assert series.base_commit == "4acc189ab890f4d4727920c91bef47ad485bfbe2"
+    last = patch.files[-1]
+    assert (last.path, last.added, last.removed) == ("tools/testing/vma/vma_internal.h", 2, 1)
+    assert last.hunks[-1].new_window[-1] == "\t(void)mas;"
+
+
+def test_three_dashes_before_a_file_header_are_still_a_file_header() -> None:
+    text = (
+        "diff --git a/x.c b/x.c\n--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-a\n+b\n"
+        "diff --git a/y.c b/y.c\n--- a/y.c\n+++ b/y.c\n@@ -1 +1 @@\n-c\n+d\n"
+    )
+    files, _ = parse_diff(text)
+    assert [f.path for f in files] == ["x.c", "y.c"]
