@@ -22,9 +22,15 @@ from tests.csource.kernel_tree import FIXTURES, GIT_ENV, SEED_PATCH, git
 MUTANT = FIXTURES / "equivalence" / "mutant-caller-limit.patch"
 
 
-def run(cwd: Path, *argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cwd: Path, *argv: str, stdin: str | None = None, dated: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run argv with the fixture identity; ``dated=False`` lets commits carry today's date."""
     env = dict(os.environ)
     env.update(GIT_ENV)
+    if not dated:
+        env.pop("GIT_AUTHOR_DATE")
+        env.pop("GIT_COMMITTER_DATE")
     env.pop("GIT_SENDEMAIL_FILE_COUNTER", None)
     env.pop("GIT_SENDEMAIL_FILE_TOTAL", None)
     return subprocess.run(
@@ -41,7 +47,7 @@ def repo(kernel_tree: Callable[..., Path]) -> Path:
     return kernel_tree()
 
 
-def commit_refuted_change(repo: Path) -> None:
+def commit_refuted_change(repo: Path, dated: bool = True) -> None:
     """On top of the seed: vms_clear_ptes() passes a search limit past its ceiling."""
     vma_c = repo / "mm" / "vma.c"
     text = vma_c.read_text()
@@ -52,15 +58,12 @@ def commit_refuted_change(repo: Path) -> None:
             "vms->unmap_end, vms->unmap_end + PMD_SIZE, mm_wr_locked",
         )
     )
-    git(
-        repo,
-        "commit",
-        "-q",
-        "-a",
-        "-m",
+    message = (
         "mm/vma: Widen the tree search of vms_clear_ptes()\n\n"
-        "No functional change intended.\n\nSigned-off-by: Fixture Author <fixture@example.org>",
+        "No functional change intended.\n\nSigned-off-by: Fixture Author <fixture@example.org>"
     )
+    done = run(repo, "git", "commit", "-q", "-a", "-m", message, dated=dated)
+    assert done.returncode == 0, done.stderr
 
 
 def tracked_state(repo: Path) -> str:
@@ -248,9 +251,11 @@ def test_b4_prep_check_reports_patchscope_findings(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     git(repo, "config", "user.name", "Fixture Author")
     git(repo, "config", "user.email", "fixture@example.org")
-    assert run(repo, "b4", "prep", "-n", "tree-limit", "-f", "main").returncode == 0
-    git(repo, "am", "-q", str(SEED_PATCH))
-    commit_refuted_change(repo)
+    # b4 looks for its cover letter commit among those of the last year only
+    prep = run(repo, "b4", "prep", "-n", "tree-limit", "-f", "main", dated=False)
+    assert prep.returncode == 0, prep.stderr
+    assert run(repo, "git", "am", "-q", str(SEED_PATCH), dated=False).returncode == 0
+    commit_refuted_change(repo, dated=False)
     installed = patchscope(repo, "hook", "install", "--kind", "b4")
     assert installed.returncode == 0, installed.stderr
     done = run(repo, "b4", "prep", "--check", "--no-cache")
