@@ -85,6 +85,11 @@ def _reveal(value: Any) -> Markup:
     return Markup("".join(out))
 
 
+def _path(value: Any) -> Markup:
+    """A file path, escaped, that may wrap after each slash rather than mid-name."""
+    return Markup("/<wbr>").join(_reveal(part) for part in str(value).split("/"))
+
+
 def _declaration(param: Param) -> str:
     """``unsigned long floor``, ``struct mm_struct *mm``: C spacing around the star."""
     kind = " ".join(param.type.split())
@@ -105,6 +110,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["reveal"] = _reveal
     env.filters["decl"] = _declaration
+    env.filters["path"] = _path
     env.globals["icon"] = verdicts.icon
     env.globals["severity_icon"] = lambda s: verdicts.SEVERITY_ICONS.get(s, "\u2022")
     return env

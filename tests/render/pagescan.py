@@ -14,7 +14,7 @@ TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "nav",
     "section", "article", "aside", "figure", "figcaption", "details", "summary",
     "h1", "h2", "h3", "h4", "p", "dl", "dt", "dd", "ul", "ol", "li", "pre", "code",
-    "span", "strong", "br", "a", "mark", "del", "ins", "div",
+    "span", "strong", "br", "wbr", "a", "mark", "del", "ins", "div",
     "table", "caption", "colgroup", "col", "thead", "tbody", "tr", "th", "td",
     "svg", "line", "rect", "text",
 }
@@ -39,7 +39,7 @@ class PageScan(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         el = Element(tag, dict(attrs))
         self.elements.append(el)
-        if tag not in ("meta", "br", "col", "line", "rect"):
+        if tag not in ("meta", "br", "wbr", "col", "line", "rect"):
             self._open.append((el, len(self.texts)))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

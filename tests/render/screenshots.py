@@ -57,7 +57,7 @@ def main() -> int:
     os.chdir(builders.ROOT)  # sources are named relative to the checkout, as a user would
     DOCS.mkdir(exist_ok=True)
     series, options = _checked("fixtures/seed/free_pgtables-v1-4of9.mbox")
-    shoot(series, options, DOCS / "seed-report.png", 2000)
+    shoot(series, options, DOCS / "seed-report.png", 2400)
     print(f"{DOCS / 'seed-report.png'}: pipeline on the seed")
     series, options, what = refuted()
     shoot(series, options, DOCS / "refuted-report.png", 3300)
