@@ -44,6 +44,7 @@ from patchscope.equivalence.expr_ast import (
     substitute,
     to_c,
 )
+from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
 from patchscope.equivalence.unify import Unifier
 from patchscope.errors import ParseError
@@ -240,6 +241,10 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
     problem = _soundness(proof, old_tokens, new_tokens, removed)
     if problem:
         return _fail(proof, "differs", problem)
+    problem, assumed = type_problems(proof.sigma, proof.tau, change.old_params,
+                                     change.new_params, profile)
+    if problem:
+        return _fail(proof, "unknown", problem)
     for name, e in proof.sigma.items():
         if e is None:
             proof.steps.append(f"new parameter {name} is not read by the body")
@@ -247,6 +252,7 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
             proof.steps.append(f"substitution {name} := {to_c(e)}")
     for name, e in proof.tau.items():
         proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
+    proof.steps.extend(a for a in assumed if "->" in a or "." in a)
     for name in proof.dropped():
         proof.steps.append(f"removed parameter {name} is not read by the old body"
                            + (" (in the hunks shown)" if proof.hunks_only else ""))

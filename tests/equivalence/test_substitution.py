@@ -266,3 +266,17 @@ def test_a_definition_under_a_condition_or_changed_later_does_not_count() -> Non
                   before + "\tif (x) {\n" + init + "\t}\n"):
         r = check_call(proof, PACK, _ctx_call(before, after, ["m", "s", "e"], ["&rc"]), X86_64)
         assert not r.proved, after
+
+
+def test_type_changes_are_not_waved_through() -> None:
+    kept = change("t", "int x", "unsigned long x", "{\n\tuse(x < 0);\n}", "{\n\tuse(x < 0);\n}")
+    proof = prove_body(kept, X86_64)
+    assert proof.status == "unknown" and "type of x changed" in proof.reason
+    narrow = change("t", "unsigned long c", "unsigned long c, unsigned int m",
+                    "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
+    proof = prove_body(narrow, X86_64)
+    assert proof.status == "unknown" and "unsigned int" in proof.reason
+    # the same spelling in other words is the same type
+    same = change("t", "unsigned long c", "const unsigned long c, size_t m",
+                  "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
+    assert prove_body(same, X86_64).proved
