@@ -179,7 +179,8 @@ def facts(cx: Counterexample) -> Facts:
             continue  # an absent marker says nothing worth a line
         if isinstance(value, str | int | float | bool):
             number = as_int(value)
-            shown = hexaddr(number) if number is not None and key != "seed" else value
+            # small numbers are counts or indexes (a tree position), not addresses
+            shown = hexaddr(number) if number is not None and number >= 0x1000 else value
             notes.append((str(key), str(shown)))
         elif isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
             notes.append((str(key), ", ".join(str(v) for v in value)))

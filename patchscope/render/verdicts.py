@@ -61,18 +61,18 @@ def basis_text(verdict: Verdict) -> str:
     """What *verdict* rests on, in words; it never claims more than the basis."""
     where = f" on {verdict.arch}" if verdict.arch else ""
     seed = f", seed {verdict.seed}" if verdict.seed is not None else ""
-    if verdict.basis is Basis.PROOF:
+    if verdict.basis == Basis.PROOF:
         return f"proof: {verdict.method}" if verdict.method else "proof"
-    if verdict.basis is Basis.SAMPLING:
+    if verdict.basis == Basis.SAMPLING:
         if verdict.scenarios is not None:
             runs = _with_article(verdict.scenarios, "scenario")
             return f"sampling: no difference in {runs}{seed}{where} (evidence, not proof)"
         return f"sampling{seed}{where} (evidence, not proof)"
-    if verdict.basis is Basis.COUNTEREXAMPLE:
+    if verdict.basis == Basis.COUNTEREXAMPLE:
         if verdict.scenarios is not None:
             return f"counterexample found within {verdict.scenarios} scenarios{seed}{where}"
         return f"counterexample{seed}{where}"
-    return "not decided" if verdict.kind is VerdictKind.UNKNOWN else "no basis given"
+    return "not decided" if verdict.kind == VerdictKind.UNKNOWN else "no basis given"
 
 
 def worst(kinds: list[VerdictKind]) -> VerdictKind | None:
@@ -95,15 +95,15 @@ def patch_verdict(patch: Patch) -> PatchVerdict:
     kind_w = worst([v.kind for v in sites])
     if kind_w is None:
         return PatchVerdict("none", Basis.NONE, "not analysed")
-    worst_v = next(v for v in sites if v.kind is kind_w)
+    worst_v = next(v for v in sites if v.kind == kind_w)
     return PatchVerdict(str(kind_w), str(worst_v.basis), basis_text(worst_v))
 
 
 def _nfc_basis_text(patch: Patch, basis: Basis, sites: list[Verdict]) -> str:
-    proofs = [v for v in sites if v.basis is Basis.PROOF]
-    samples = [v for v in sites if v.basis is Basis.SAMPLING]
-    counter = [v for v in sites if v.basis is Basis.COUNTEREXAMPLE]
-    if basis is Basis.PROOF:
+    proofs = [v for v in sites if v.basis == Basis.PROOF]
+    samples = [v for v in sites if v.basis == Basis.SAMPLING]
+    counter = [v for v in sites if v.basis == Basis.COUNTEREXAMPLE]
+    if basis == Basis.PROOF:
         methods = sorted({v.method for v in proofs if v.method})
         head = "proof"
         if methods:
@@ -111,10 +111,10 @@ def _nfc_basis_text(patch: Patch, basis: Basis, sites: list[Verdict]) -> str:
         if samples:
             head += f" (and {_sampling_summary(samples)})"
         return head
-    if basis is Basis.SAMPLING:
+    if basis == Basis.SAMPLING:
         text = _sampling_summary(samples) if samples else "sampling"
         return text + " (evidence, not proof)"
-    if basis is Basis.COUNTEREXAMPLE:
+    if basis == Basis.COUNTEREXAMPLE:
         return "counterexample" + (f": {counter[0].reason}" if counter else "")
     if patch.nfc is not None and patch.nfc.reasons:
         return patch.nfc.reasons[0]
@@ -151,7 +151,7 @@ def findings_by_severity(series: Series) -> list[tuple[str, list[Finding]]]:
     groups: list[tuple[str, list[Finding]]] = []
     everything = series.all_findings()
     for sev in SEVERITY_ORDER:
-        hits = [f for f in everything if f.severity is sev or str(f.severity) == sev]
+        hits = [f for f in everything if f.severity == sev or str(f.severity) == sev]
         if hits:
             groups.append((str(sev), hits))
     known = {str(s) for s in SEVERITY_ORDER}
