@@ -132,3 +132,52 @@ def test_apply_hunks_searches_outward_and_refuses_mismatches() -> None:
     assert new == "\n".join(["/* x */"] * 40 + hunk.new_window + ["/* y */"]) + "\n"
     with pytest.raises(ApplyError):
         apply_hunks(old.replace("true);", "false);"), [hunk], "mm/mmap.c")
+
+
+def test_new_renamed_and_deleted_files(tmp_path: Path) -> None:
+    from tests.csource.synth import make_series
+
+    calc = "int scale(int value, int factor, int unused)\n{\n\treturn value * factor;\n}\n"
+    other = "int use_two(int y)\n{\n\treturn scale(y, 3, 1);\n}\n"
+    repo, patches = make_series(
+        tmp_path,
+        {"lib/calc.c": calc, "lib/other.c": other, "lib/gone.c": "int gone;\n"},
+        [
+            (
+                "lib: scale() without unused; move and add callers",
+                {
+                    "lib/calc.c": calc.replace(", int unused", ""),
+                    "lib/other.c": None,
+                    "lib/moved.c": other.replace("3, 1", "3"),
+                    "lib/gone.c": None,
+                    "lib/new.c": "int use_new(int z)\n{\n\treturn scale(z, 4);\n}\n",
+                },
+            )
+        ],
+    )
+    series = read_series(str(patches), cwd=str(repo))
+    view = open_tree(CheckOptions(source=str(patches), tree=str(repo)), series)
+    assert view.failed == {}
+    assert view.text("lib/gone.c", 1) is None and view.text("lib/gone.c", 0) == "int gone;\n"
+    assert view.text("lib/new.c", 0) is None
+    assert view.text("lib/new.c", 1) == "int use_new(int z)\n{\n\treturn scale(z, 4);\n}\n"
+    (patch,) = analyse(patches, repo).patches
+    sites = {(c.file, c.caller): c for c in patch.call_sites}
+    assert sites[("lib/new.c", "use_new")].old_args is None
+    assert not [f for f in patch.findings if f.severity == "error"]
+
+
+def test_cli_run_leaves_the_repository_alone(kernel_tree: Callable[..., Path]) -> None:
+    import subprocess
+    import sys
+
+    repo = kernel_tree("mm-extra-caller")
+    before = snapshot(repo)
+    done = subprocess.run(
+        [sys.executable, "-m", "patchscope", "check", str(SEED_MBOX), "--tree", str(repo)],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+    )
+    assert done.returncode == 1 and "caller-not-updated" in done.stdout
+    assert snapshot(repo) == before

@@ -83,20 +83,18 @@ def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int
     return regions
 
 
-def _decls(src: Source | None, parsed: ParsedFile | None) -> list[RawDecl]:
-    if src is None:
-        return []
-    found = find_declarators(src)
+def _confirmed(d: RawDecl, parsed: ParsedFile | None) -> bool:
+    """Whether the compiler agrees *d* declares a function; fixes its body extent."""
     if parsed is None:
-        return found
-    found = [d for d in found if parsed.is_function_decl(d.offset, d.name)]
-    for d in found:
-        if d.kind == "definition":
-            # the body's end may lie beyond the lexed region: ask the parse
-            extent = parsed.body_extent(d.offset)
-            if extent is not None:
-                d.body_start, d.body_end = extent
-    return found
+        return True
+    if not parsed.is_function_decl(d.offset, d.name):
+        return False
+    if d.kind == "definition":
+        # the body's end may lie beyond the lexed region: ask the parse
+        extent = parsed.body_extent(d.offset)
+        if extent is not None:
+            d.body_start, d.body_end = extent
+    return True
 
 
 def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, RawDecl]]:
@@ -112,10 +110,14 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
     """Every declaration whose parameter list *patch* changes, by function."""
     out: dict[str, list[DeclSeen]] = {}
     for unit in units:
-        olds = _decls(unit.old, unit.old_parsed)
-        news = _decls(unit.new, unit.new_parsed)
+        olds = find_declarators(unit.old) if unit.old else []
+        news = find_declarators(unit.new) if unit.new else []
         for old, new in _pair_decls(olds, news):
             if same_params(old.params, new.params):
+                continue
+            # only now ask the parse: confirming every declarator-like line
+            # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
+            if not (_confirmed(old, unit.old_parsed) and _confirmed(new, unit.new_parsed)):
                 continue
             decl = Declaration(
                 file=unit.path,
@@ -133,7 +135,7 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
     return out
 
 
-def _unseen_finding(
+def unseen_finding(
     function: str, path: str, parsed_count: int, unseen: list[RawCall], patch: int
 ) -> Finding:
     lines = ", ".join(str(c.line) for c in unseen)
@@ -187,7 +189,7 @@ def collect_calls(
             if unseen:
                 seen = len(new.calls if unit.new is not None else old.calls)
                 patch.findings.append(
-                    _unseen_finding(function, unit.path, seen, unseen, patch.index)
+                    unseen_finding(function, unit.path, seen, unseen, patch.index)
                 )
             for o, n in pair_calls(old.calls, new.calls):
                 if (

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.core import Finding, Severity, SignatureChange
-from patchscope.csource.analyse import _unseen_finding, arity_mismatch, not_updated
+from patchscope.csource.analyse import arity_mismatch, not_updated, unseen_finding
 from patchscope.csource.calls import call_source, calls_in
 from patchscope.csource.focus import CodeMap
 from patchscope.csource.parse import ParsedFile, guess_undeclared
@@ -85,7 +85,7 @@ def find_callers(
         scan = calls_in(src, sig.function, parsed)
         if scan.unseen:
             result.findings.append(
-                _unseen_finding(sig.function, path, len(scan.calls), scan.unseen, patch)
+                unseen_finding(sig.function, path, len(scan.calls), scan.unseen, patch)
             )
         for call in scan.calls:
             nargs = len(call.raw.args)
