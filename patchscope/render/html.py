@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -278,6 +279,8 @@ def write_html(series: Series, options: CheckOptions, path: str) -> None:
     target = Path(os.path.realpath(path))  # write through a symlink, not over it
     if target.is_dir():
         raise UsageError(f"--html {path}: is a directory")
+    if options.source not in ("-", "") and Path(os.path.realpath(options.source)) == target:
+        raise UsageError(f"--html {path}: is the series being checked; name another file")
     if not target.parent.is_dir():
         problem = "is not a directory" if target.parent.exists() else "does not exist"
         raise UsageError(f"--html {path}: {target.parent} {problem}")
@@ -288,9 +291,13 @@ def write_html(series: Series, options: CheckOptions, path: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        if target.exists():  # a replaced report keeps its permissions
+            mode = stat.S_IMODE(target.stat().st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)

@@ -235,6 +235,23 @@ def test_write_html_replaces_only_the_named_file(tmp_path: Path) -> None:
     assert mode & 0o044 == 0o044 & ~_umask()  # readable as any new file, not 0600
 
 
+def test_write_html_keeps_an_existing_reports_mode(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    out.write_text("old")
+    out.chmod(0o600)
+    write_html(builders.seed_series(), builders.options(), str(out))
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_write_html_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
+    mbox = tmp_path / "series.mbox"
+    mbox.write_bytes(builders.SEED.read_bytes())
+    with pytest.raises(UsageError, match="is the series being checked"):
+        write_html(builders.seed_series(), builders.options(source=str(mbox)),
+                   str(tmp_path / "." / "series.mbox"))
+    assert mbox.read_bytes() == builders.SEED.read_bytes()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
