@@ -155,3 +155,15 @@ def test_page_never_scrolls_sideways(tmp_path: Path, width: int) -> None:
         found = chromium.overflow(render_html(series, builders.options()), tmp_path, width)
         assert found["scroll"] == found["width"], found
         assert found["out"] == [], found
+
+
+def test_missing_chromium_skips_outside_ci_and_fails_in_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser on this PATH
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        chromium.binary()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        chromium.binary()
