@@ -16,6 +16,7 @@ from patchscope.core import (
     SignatureChange,
 )
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
+from patchscope.csource.focus import match_brace
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
 from patchscope.csource.scan import RawCall, RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
@@ -88,7 +89,13 @@ def _confirmed(d: RawDecl, parsed: ParsedFile | None) -> bool:
     if parsed is None:
         return True
     if not parsed.is_function_decl(d.offset, d.name):
-        return False
+        # a declaration for another configuration (#else branch) still
+        # declares the function; anything else the compiler sees is not one
+        if not parsed.inactive(d.offset):
+            return False
+        if d.kind == "definition" and d.body_start is not None and d.body_end is None:
+            d.body_end = match_brace(parsed.data, d.body_start)
+        return True
     if d.kind == "definition":
         # the body's end may lie beyond the lexed region: ask the parse
         extent = parsed.body_extent(d.offset)

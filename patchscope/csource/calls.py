@@ -7,6 +7,7 @@ texts and paired by caller and order, never by which diff lines carry a
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from patchscope.core import AnalysisMode, Argument, CallSite, Param, SignatureChange
@@ -94,7 +95,12 @@ def call_source(
 def pair_calls(
     old: list[SeenCall], new: list[SeenCall]
 ) -> list[tuple[SeenCall | None, SeenCall | None]]:
-    """Pair the k-th old call of each caller with its k-th new call."""
+    """Pair each caller's old calls with its new calls.
+
+    Calls whose arguments read the same on both sides pair up first (a call
+    the patch adds or removes beside them stays alone); the changed ones
+    between them pair in order.
+    """
     pairs: list[tuple[SeenCall | None, SeenCall | None]] = []
     callers: list[str | None] = []
     for c in old + new:
@@ -103,9 +109,63 @@ def pair_calls(
     for caller in callers:
         olds = [c for c in old if c.caller == caller]
         news = [c for c in new if c.caller == caller]
-        for k in range(max(len(olds), len(news))):
-            pairs.append((olds[k] if k < len(olds) else None, news[k] if k < len(news) else None))
+        matcher = difflib.SequenceMatcher(
+            None, [_key(c) for c in olds], [_key(c) for c in news], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                pairs.extend(zip(olds[i1:i2], news[j1:j2], strict=True))
+            else:
+                pairs.extend(_align(olds[i1:i2], news[j1:j2]))
     return pairs
+
+
+def _similarity(old: SeenCall, new: SeenCall) -> int:
+    """How many arguments the two calls share (as texts, in any position)."""
+    left = [" ".join(a.text.split()) for a in old.raw.args]
+    right = [" ".join(a.text.split()) for a in new.raw.args]
+    shared = 0
+    for text in left:
+        if text in right:
+            right.remove(text)
+            shared += 1
+    return shared
+
+
+def _align(
+    olds: list[SeenCall], news: list[SeenCall]
+) -> list[tuple[SeenCall | None, SeenCall | None]]:
+    """Order-keeping pairing of changed calls that shares the most arguments;
+    any pair beats none, so equal counts pair one to one."""
+    n, m = len(olds), len(news)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best[i][j] = max(
+                best[i + 1][j],
+                best[i][j + 1],
+                best[i + 1][j + 1] + 1 + _similarity(olds[i], news[j]) * (n + m + 1),
+            )
+    out: list[tuple[SeenCall | None, SeenCall | None]] = []
+    i = j = 0
+    while i < n and j < m:
+        take = best[i + 1][j + 1] + 1 + _similarity(olds[i], news[j]) * (n + m + 1)
+        if best[i][j] == take:
+            out.append((olds[i], news[j]))
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            out.append((olds[i], None))
+            i += 1
+        else:
+            out.append((None, news[j]))
+            j += 1
+    out.extend((o, None) for o in olds[i:])
+    out.extend((None, c) for c in news[j:])
+    return out
+
+
+def _key(call: SeenCall) -> str:
+    return "\x00".join(" ".join(a.text.split()) for a in call.raw.args)
 
 
 def _labels(params: list[Param]) -> list[str | None]:

@@ -51,6 +51,28 @@ class CodeMap:
         return span[1] if span else pos
 
 
+def match_brace(data: bytes, start: int) -> int | None:
+    """Offset after the "}" closing the "{" at *start*, skipping comments and
+    literals; None if the file ends first."""
+    codemap = CodeMap(data)
+    depth = 0
+    pos = start
+    while pos < len(data):
+        span = codemap.span_at(pos)
+        if span is not None:
+            pos = span[1]
+            continue
+        c = data[pos]
+        if c == 0x7B:  # {
+            depth += 1
+        elif c == 0x7D:  # }
+            depth -= 1
+            if depth == 0:
+                return pos + 1
+        pos += 1
+    return None
+
+
 def line_start(data: bytes, pos: int, lines_back: int = 0) -> int:
     """Offset of the start of the line *lines_back* lines above the one holding *pos*."""
     start = data.rfind(b"\n", 0, pos) + 1

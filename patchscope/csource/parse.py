@@ -148,6 +148,11 @@ class ParsedFile:
 
         return self._ask(seen)
 
+    def inactive(self, offset: int) -> bool:
+        """Whether *offset* lies in code the preprocessor skipped (#if 0, #else ...)."""
+        cur = self.cursor_at(offset)
+        return cur is None or cur.kind == cindex.CursorKind.NO_DECL_FOUND
+
     def body_extent(self, offset: int) -> tuple[int, int] | None:
         """Byte range of the body of the function defined at *offset*."""
         cur = self.cursor_at(offset)

@@ -179,6 +179,14 @@ def _is_directive_line(tokens: list[Token], code: list[int], k: int) -> bool:
     )
 
 
+def _on_directive_line(tokens: list[Token], code: list[int], k: int) -> bool:
+    """Whether the line of ``code[k]`` is a preprocessor directive."""
+    line = tokens[code[k]].line
+    while k > 0 and tokens[code[k - 1]].line == line:
+        k -= 1
+    return tokens[code[k]].spelling == "#"
+
+
 def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | None:
     """If the identifier at ``code[k]`` is declared (a type precedes it), where the
     declaration starts (position in *code*); else None."""
@@ -197,6 +205,8 @@ def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | Non
     j = k - 1
     while j > 0:
         t = tokens[code[j - 1]]
+        if t.line != tokens[code[j]].line and _on_directive_line(tokens, code, j - 1):
+            break  # "#ifdef CONFIG_X" above the declaration is not part of its type
         if t.kind in ("IDENTIFIER", "KEYWORD") and t.spelling not in STATEMENT_KEYWORDS:
             j -= 1
         elif t.spelling == "*":

@@ -193,3 +193,55 @@ def test_hunk_starting_inside_a_call_is_not_passed_over(tmp_path: Path) -> None:
     assert [(f.file, f.severity) for f in cut] == [("lib/other.c", Severity.WARNING)]
     (tree_patch,) = analyse(patches, repo).patches
     assert {c.caller for c in tree_patch.call_sites} == {"use_one", "use_two"}
+
+
+def test_pairing_keeps_an_added_call_apart(tmp_path: Path) -> None:
+    """A call the patch adds before two it updates must not steal their pairs."""
+    base = CALC.replace(
+        "\treturn scale(x, 2, 0);\n", "\tx = scale(x, 5, 0);\n\treturn scale(x, 2, 0);\n"
+    )
+    new = (
+        base.replace(", int unused", "")
+        .replace("\tx = scale(x, 5, 0);\n", "\tx = scale(x, 1);\n\tx = scale(x, 5);\n")
+        .replace("scale(x, 2, 0)", "scale(x, 2)")
+    )
+    repo, patches = make_series(
+        tmp_path, {"lib/calc.c": base}, [("lib: drop unused", {"lib/calc.c": new})]
+    )
+    for tree in (None, repo):
+        (patch,) = analyse(patches, tree).patches
+        pairs = [
+            (
+                [a.text for a in c.old_args] if c.old_args is not None else None,
+                [a.text for a in c.new_args or []],
+            )
+            for c in patch.call_sites
+        ]
+        assert pairs == [
+            (None, ["x", "1"]),
+            (["x", "5", "0"], ["x", "5"]),
+            (["x", "2", "0"], ["x", "2"]),
+        ]
+
+
+def test_config_variants_of_a_definition(tmp_path: Path) -> None:
+    text = (
+        "#ifdef CONFIG_SCALE\nint scale(int value, int factor, int unused)\n{\n"
+        "\treturn value * factor;\n}\n#else\n"
+        "static inline int scale(int value, int factor, int unused)\n{\n\treturn 0;\n}\n#endif\n"
+    )
+    repo, patches = make_series(
+        tmp_path,
+        {"lib/calc.h": text},
+        [("lib: drop unused", {"lib/calc.h": text.replace(", int unused", "")})],
+    )
+    for tree in (None, repo):
+        (patch,) = analyse(patches, tree).patches
+        (change,) = patch.signature_changes
+        assert change.removed == ["unused"]
+        assert [(d.kind, d.line) for d in change.declarations] == [
+            ("definition", 2),
+            ("definition", 7),
+        ]
+        bodies = [d.new_body for d in change.declarations]
+        assert bodies == ["{\n\treturn value * factor;\n}", "{\n\treturn 0;\n}"]
