@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -206,8 +207,6 @@ def _split_claim(patch: Patch) -> tuple[str, str | None, str, bool]:
     at = patch.body.find(claim)
     if at < 0:  # the reader may have joined a wrapped sentence: match across whitespace
         flat = " ".join(claim.split())
-        import re
-
         pattern = r"\s+".join(re.escape(w) for w in flat.split(" "))
         found = re.search(pattern, patch.body)
         if found is None:
