@@ -310,3 +310,12 @@ def test_partial_and_undecided_series_render() -> None:
     assert "No patch could be read." in scan(render_html(empty, builders.options())).text
     assert render_text(empty, builders.options()).splitlines()[-1].startswith(
         "0 errors, 0 warnings; 0 patches; 0 call sites")
+
+
+def test_claim_wrapped_over_two_lines_is_still_marked() -> None:
+    series = builders.seed_series()
+    patch = series.patches[0]
+    patch.body = patch.body.replace("No functional changes intended.",
+                                    "No functional\nchanges intended.")
+    page = scan(render_html(series, builders.options()))
+    assert [m.text for m in page.find("mark", "claim")] == ["No functional\nchanges intended."]
