@@ -211,9 +211,48 @@ def _widen_right(tokens: list[Token], lo: int, hi: int) -> int:
     return len(tokens)
 
 
-def diff_regions(old: list[Token], new: list[Token]) -> list[Region]:
+def _top_level_comma(tokens: list[Token], lo: int, hi: int) -> bool:
+    depth = 0
+    for t in tokens[max(lo, 0) : hi]:
+        if t.spelling in ("(", "[", "{"):
+            depth += 1
+        elif t.spelling in (")", "]", "}"):
+            depth -= 1
+        elif t.spelling == "," and depth == 0:
+            return True
+    return False
+
+
+def _enclosing_call(
+    tokens: list[Token], lo: int, hi: int, names: set[str]
+) -> tuple[int, int] | None:
+    """Widening (left, right) that takes in the call of one of *names* around
+    tokens[lo:hi]."""
+    depth = 0
+    for k in range(lo - 1, -1, -1):
+        s = tokens[k].spelling
+        if s in (")", "]"):
+            depth += 1
+        elif s in ("(", "["):
+            if depth == 0:
+                close = _matching(tokens, k)
+                if s == "(" and k > 0 and tokens[k - 1].spelling in names and close:
+                    return lo - (k - 1), max(close + 1 - hi, 0)
+                return None
+            depth -= 1
+    return None
+
+
+def diff_regions(
+    old: list[Token], new: list[Token], calls: set[str] | frozenset[str] = frozenset()
+) -> list[Region]:
     """The differing runs between *old* and *new*, each widened to whole
-    expressions (and merged when widening makes two runs overlap)."""
+    expressions (and merged when widening makes two runs overlap).
+
+    A run that is a list of arguments (``, tree_max`` added to a call) is
+    widened to the whole call when the callee is one of *calls*: functions
+    whose own parameters changed, so that the call can be compared through
+    their substitution."""
     matcher = difflib.SequenceMatcher(
         None, [t.spelling for t in old], [t.spelling for t in new], autojunk=False
     )
@@ -228,6 +267,15 @@ def diff_regions(old: list[Token], new: list[Token]) -> list[Region]:
             # the old side gets the same context; its own scan may reach further
             left = max(left, i1 - _widen_left(old, i1, i2))
             right = max(right, _widen_right(old, i1, i2) - i2)
+            if calls and (
+                _top_level_comma(new, j1 - left, j2 + right)
+                or _top_level_comma(old, i1 - left, i2 + right)
+            ):
+                extra = _enclosing_call(new, j1 - left, j2 + right, set(calls))
+                extra_old = _enclosing_call(old, i1 - left, i2 + right, set(calls))
+                if extra is not None and extra_old is not None:
+                    left += max(extra[0], extra_old[0])
+                    right += max(extra[1], extra_old[1])
             widened.append([i1 - left, i2 + right, j1 - left, j2 + right])
         widened.sort(key=lambda s: (s[2], s[0]))
         merged: list[list[int]] = []

@@ -66,7 +66,7 @@ class CallProof:
 
 def _parse_arg(arg: Argument) -> Expr | None:
     try:
-        return parse_expr(arg.text)
+        return simplify(parse_expr(arg.text))
     except ParseError:
         return None
 
@@ -94,9 +94,18 @@ def _bind(names: list[str], args: list[Argument]) -> dict[str, Argument] | None:
 
 
 def check_call(
-    body: BodyProof, change: SignatureChange, call: CallSite, profile: ArchProfile
+    body: BodyProof,
+    change: SignatureChange,
+    call: CallSite,
+    profile: ArchProfile,
+    caller: BodyProof | None = None,
 ) -> CallProof:
-    """Check *call* against the substitution *body* found for *change*."""
+    """Check *call* against the substitution *body* found for *change*.
+
+    *caller*: the calling function's own proved substitution, when the patch
+    changes its parameters too (a new parameter passed down): its new
+    parameters in the new arguments are replaced by what they stand for.
+    """
     if not body.proved:
         return CallProof(
             "unknown" if body.status == "unknown" else "differs",
@@ -118,6 +127,14 @@ def check_call(
         return proof
     old_e = {p: _parse_arg(a) for p, a in old.items()}
     new_e = {p: _parse_arg(a) for p, a in new.items()}
+    if caller is not None and caller.proved:
+        outer = {q: e for q, e in caller.sigma.items() if e is not None}
+        for p, e in new_e.items():
+            if e is not None and free_names(e) & outer.keys():
+                through = simplify(substitute(e, outer))
+                new_e[p] = through
+                proof.steps.append(f"{p}: in {caller.function}(), `{new[p].text}` stands for "
+                                   f"`{to_c(through)}` ({caller.function}'s own substitution)")
     identity_all = True
     for p in [q.name for q in change.new_params]:
         if p in body.sigma and body.sigma[p] is None:

@@ -24,6 +24,7 @@ from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
 from patchscope.equivalence.substitution import BodyProof, prove_body
 from patchscope.equivalence.symbolic import describe_model
+from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.progress import Progress
 
 _C_SUFFIXES = (".c", ".h")
@@ -61,8 +62,13 @@ def decide_call(
     profile: ArchProfile,
     options: CheckOptions,
     progress: Progress,
+    caller: BodyProof | None = None,
 ) -> Verdict:
-    """The verdict of one call site; findings it raises go to *patch*."""
+    """The verdict of one call site; findings it raises go to *patch*.
+
+    *caller*: the proved body of the calling function when the patch changes
+    its parameters too; its substitution applies to the new arguments.
+    """
     arch = profile.name
     if not call.complete:
         return Verdict(VerdictKind.UNKNOWN, "none",
@@ -75,7 +81,7 @@ def decide_call(
     if call.new_args is None:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the patch removes this call of {call.function}()", arch=arch)
-    proof = check_call(body, change, call, profile)
+    proof = check_call(body, change, call, profile, caller)
     steps = list(proof.steps)
     if body.proved:
         steps = [f"body: {s}" for s in body.steps] + steps
@@ -167,9 +173,32 @@ def _internal_error(patch: Patch, exc: Exception, what: str, file: str | None,
     return Verdict(VerdictKind.UNKNOWN, "none", message, Basis.NONE, arch=profile.name)
 
 
-def _guarded_body(change: SignatureChange, patch: Patch, profile: ArchProfile) -> BodyProof:
+def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> dict[int, BodyProof]:
+    """Every changed body of *patch*; bodies that call other changed functions
+    are proved again with those functions' substitutions once they are known."""
+    bodies: dict[int, BodyProof] = {}
+    for change in patch.signature_changes:
+        progress.note(f"{change.function}(): substitution proof")
+        bodies[id(change)] = _guarded_body(change, patch, profile, {})
+    for _ in range(len(patch.signature_changes)):
+        known = {b.function: b.callee_substitution() for b in bodies.values() if b.proved}
+        again = [c for c in patch.signature_changes
+                 if not bodies[id(c)].proved and set(known) - {c.function}]
+        improved = False
+        for change in again:
+            retry = _guarded_body(change, patch, profile, known)
+            if retry.proved:
+                bodies[id(change)] = retry
+                improved = True
+        if not improved:
+            break
+    return bodies
+
+
+def _guarded_body(change: SignatureChange, patch: Patch, profile: ArchProfile,
+                  callees: dict[str, CalleeSubstitution]) -> BodyProof:
     try:
-        return prove_body(change, profile)
+        return prove_body(change, profile, callees)
     except Exception as exc:  # reported as an internal error, never a traceback
         v = _internal_error(patch, exc, f"the body of {change.function}()", change.file,
                             change.line, profile)
@@ -202,9 +231,9 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
     """Fill the verdicts of *patch*'s changes and call sites, its nfc, its findings."""
     parts: list[tuple[Verdict, str, str | None, int | None]] = []  # verdict, label, file, line
     decided: set[int] = set()
+    bodies = _prove_bodies(patch, profile, progress)
     for change in patch.signature_changes:
-        progress.note(f"{change.function}(): substitution proof")
-        body = _guarded_body(change, patch, profile)
+        body = bodies[id(change)]
         change.body_verdict = _body_verdict(body, profile)
         change.substitution = body.substitution_strings()
         parts.append((change.body_verdict, f"body of {change.function}()", change.file,
@@ -215,7 +244,10 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
             decided.add(id(call))
             progress.note(f"{call.caller}() -> {call.function}()")
             try:
-                call.verdict = decide_call(body, change, call, patch, profile, options, progress)
+                caller = next((b for b in bodies.values()
+                               if b.function == call.caller and b.proved), None)
+                call.verdict = decide_call(body, change, call, patch, profile, options, progress,
+                                           caller)
             except Exception as exc:  # one call's failure must not stop the others
                 call.verdict = _internal_error(patch, exc, _call_label(call), call.file,
                                                call.line, profile)

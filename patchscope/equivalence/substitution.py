@@ -46,7 +46,7 @@ from patchscope.equivalence.expr_ast import (
 )
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
-from patchscope.equivalence.unify import Unifier
+from patchscope.equivalence.unify import CalleeSubstitution, Unifier
 from patchscope.errors import ParseError
 
 
@@ -103,6 +103,15 @@ class BodyProof:
         return [p.name for p in self.old_params
                 if p.name and p.name not in new and p.name not in self.tau
                 and p.name not in used]
+
+    def callee_substitution(self) -> CalleeSubstitution:
+        return CalleeSubstitution(
+            self.function,
+            tuple(p.name for p in self.old_params),
+            tuple(p.name for p in self.new_params),
+            dict(self.sigma),
+            dict(self.tau),
+        )
 
     def sigma_names(self, param: str) -> set[str]:
         e = self.sigma.get(param)
@@ -176,8 +185,18 @@ def _param_types(change: SignatureChange, profile: ArchProfile) -> dict[str, CTy
     return out
 
 
-def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
-    """Find the substitution under which the new body of *change* is its old body."""
+def prove_body(
+    change: SignatureChange,
+    profile: ArchProfile,
+    callees: dict[str, CalleeSubstitution] | None = None,
+) -> BodyProof:
+    """Find the substitution under which the new body of *change* is its old body.
+
+    *callees*: proved substitutions of other functions the same patch changes;
+    calls of them in this body are compared through them (a new parameter
+    passed down a chain of calls).
+    """
+    callees = {f: c for f, c in (callees or {}).items() if f != change.function}
     decl = _definition(change)
     if decl is None:
         return BodyProof(
@@ -206,8 +225,8 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
         cond = _parsed(a)
         if cond is not None:
             proof.added_conditions.append((a.text(), cond))
-    unifier = Unifier(bindable, removed)
-    for region in diff_regions(old_rest, new_rest):
+    unifier = Unifier(bindable, removed, callees)
+    for region in diff_regions(old_rest, new_rest, set(callees)):
         try:
             old_e = parse_tokens(region.old, region.old_text) if region.old else None
             new_e = parse_tokens(region.new, region.new_text) if region.new else None
@@ -238,6 +257,9 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
             if uses_name(old_rest, p):  # the old body had something else by that name
                 return _fail(proof, "differs", f"{p} already names something in the old body")
     proof.tau = dict(unifier.tau)
+    for f in dict.fromkeys(unifier.through):
+        proof.steps.append(f"calls of {f}() compared through its own substitution "
+                           f"{_callee_text(callees[f])}")
     problem = _soundness(proof, old_tokens, new_tokens, removed)
     if problem:
         return _fail(proof, "differs", problem)
@@ -267,6 +289,12 @@ def prove_body(change: SignatureChange, profile: ArchProfile) -> BodyProof:
 
 
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def _callee_text(c: CalleeSubstitution) -> str:
+    parts = [f"{p} := {to_c(e)}" for p, e in c.sigma.items() if e is not None]
+    parts += [f"{r} =: {to_c(e)}" for r, e in c.tau.items()]
+    return ", ".join(parts) or "identity"
 
 
 def _global_like(name: str) -> bool:

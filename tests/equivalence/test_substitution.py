@@ -280,3 +280,27 @@ def test_type_changes_are_not_waved_through() -> None:
     same = change("t", "unsigned long c", "const unsigned long c, size_t m",
                   "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
     assert prove_body(same, X86_64).proved
+
+
+def test_a_new_parameter_passed_down_a_chain_of_calls() -> None:
+    g = change("g", "struct part *p, unsigned long b",
+               "struct part *p, unsigned long b, unsigned long lim",
+               "{\n\treturn (p ? p->end : TOP) - b;\n}", "{\n\treturn lim - b;\n}")
+    f = change("f", "struct query *q", "struct query *q, unsigned long lim",
+               "{\n\tif (!q->len)\n\t\treturn 0;\n\treturn g(q->p, q->base) + 1;\n}",
+               "{\n\tif (!q->len)\n\t\treturn 0;\n\treturn g(q->p, q->base, lim) + 1;\n}")
+    gp = prove_body(g, X86_64)
+    assert gp.proved
+    assert not prove_body(f, X86_64).proved  # alone, f's call of g does not match
+    fp = prove_body(f, X86_64, {"g": gp.callee_substitution()})
+    assert fp.proved, fp.reason
+    assert fp.substitution_text() == "lim := q->p ? q->p->end : TOP"
+    # the call of g inside f, with f's own substitution
+    inner = call("g", ["q->p", "q->base"], ["q->p", "q->base", "lim"], caller="f")
+    assert check_call(gp, g, inner, X86_64, caller=fp).proved
+    assert not check_call(gp, g, inner, X86_64).proved
+    # f's caller passes the expression in its own terms
+    outer = call("f", ["&qq"], ["&qq", "(&qq)->p ? qq.p->end : TOP"])
+    assert check_call(fp, f, outer, X86_64).proved
+    wrong = call("f", ["&qq"], ["&qq", "qq.p ? qq.p->start : TOP"])
+    assert not check_call(fp, f, wrong, X86_64).proved
