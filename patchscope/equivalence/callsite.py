@@ -127,12 +127,14 @@ def check_call(
         return proof
     old_e = {p: _parse_arg(a) for p, a in old.items()}
     new_e = {p: _parse_arg(a) for p, a in new.items()}
+    through_caller = False
     if caller is not None and caller.proved:
         outer = {q: e for q, e in caller.sigma.items() if e is not None}
         for p, e in new_e.items():
             if e is not None and free_names(e) & outer.keys():
                 through = simplify(substitute(e, outer))
                 new_e[p] = through
+                through_caller = True
                 proof.steps.append(f"{p}: in {caller.function}(), `{new[p].text}` stands for "
                                    f"`{to_c(through)}` ({caller.function}'s own substitution)")
     identity_all = True
@@ -185,6 +187,10 @@ def check_call(
                               "may have side effects")
         proof.steps.append(f"{r}: dropped; `{old[r].text}` had no side effects")
     proof.method = body.method(" (token identity)" if identity_all else " (z3)")
+    if through_caller and caller is not None:
+        proof.method += f"; with {caller.function}()'s own substitution " + ", ".join(
+            f"{q} := {to_c(e)}" for q, e in caller.sigma.items() if e is not None
+        )
     proof.reason = "every new argument is what the substitution gives for this call's old ones"
     return proof
 

@@ -184,3 +184,22 @@ def test_code_change_without_signature_change_is_unproved(tmp_path: Path) -> Non
     patch = only_patch(report)
     assert rc == 1 and patch["nfc"]["verdict"] == "unknown"
     assert any(f["check"] == "nfc-unproved" for f in patch["findings"])
+
+
+def test_three_function_chain_tree_mode(tmp_path: Path) -> None:
+    repo = tmp_path / "chain2"
+    shutil.copytree(EQ / "trees" / "chain2", repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "chain2 fixture")
+    rc, report = check(EQ / "chain2.patch", "--tree", str(repo))
+    patch = only_patch(report)
+    assert rc == 0, patch["findings"]
+    assert verdicts(patch) == {"query_left": "proved", "report_left": "proved"}
+    inner = next(c for c in patch["call_sites"] if c["caller"] == "query_left")
+    assert "with query_left()'s own substitution lim := q->p ? q->p->end : TOP" \
+        in inner["method"]
+    rc, report = check(EQ / "chain2-variant.patch", "--tree", str(repo))
+    patch = only_patch(report)
+    assert rc == 1
+    assert verdicts(patch)["report_left"] != "proved"
