@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from patchscope import clang
 from patchscope.clang import Token
 from patchscope.core import Param
+from patchscope.csource.params import parse_params
 
 # Tokens that can end the type in front of a declarator's name.
 TYPE_KEYWORDS = {
@@ -219,88 +220,6 @@ def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | Non
     return j
 
 
-def parse_params(src: Source, k_open: int, k_close: int) -> list[Param] | None:
-    """Parameters between ``code[k_open]`` and ``code[k_close]``; None if these are
-    not declarations (an argument list)."""
-    tokens, code = src.tokens, src.code
-    groups: list[list[Token]] = [[]]
-    depth = 0
-    for k in range(k_open + 1, k_close):
-        t = tokens[code[k]]
-        if t.spelling in OPEN:
-            depth += 1
-        elif t.spelling in CLOSE:
-            depth -= 1
-        elif t.spelling == "," and depth == 0:
-            groups.append([])
-            continue
-        groups[-1].append(t)
-    if groups == [[]]:
-        return []
-    params = []
-    for group in groups:
-        param = _param(group)
-        if param is None:
-            return None
-        params.append(param)
-    if len(params) == 1 and params[0].type == "void" and not params[0].name:
-        return []
-    return params
-
-
-def _param(group: list[Token]) -> Param | None:
-    if not group:
-        return None
-    spell = [t.spelling for t in group]
-    if spell == ["..."]:
-        return Param(type="...", name="")
-    # literals, operators or member access: an expression, not a declaration
-    depth = 0
-    for t in group:
-        depth += t.spelling == "["
-        depth -= t.spelling == "]"
-        if depth == 0 and (
-            t.kind == "LITERAL" or t.spelling in {"->", ".", "&", "?", ":", "+", "-", "=", "!"}
-        ):
-            return None
-    # function pointer: type (*name)(args)
-    for i in range(len(group) - 2):
-        if spell[i] == "(" and spell[i + 1] == "*" and group[i + 2].kind == "IDENTIFIER":
-            name = spell[i + 2]
-            return Param(type=join_type(spell[: i + 2] + spell[i + 3 :]), name=name)
-    if "[" in spell:
-        cut = spell.index("[")
-        head, tail = spell[:cut], spell[cut:]
-    else:
-        head, tail = spell, []
-    if len(head) >= 2 and group[len(head) - 1].kind == "IDENTIFIER":
-        before = head[-2]
-        if before not in {"struct", "union", "enum"}:
-            return Param(type=join_type(head[:-1] + tail), name=head[-1])
-    if len(group) == 1 and group[0].kind == "IDENTIFIER":
-        # a lone identifier: an unnamed parameter of a typedef'd type, or an
-        # argument; the caller decides by context
-        return Param(type=spell[0], name="")
-    if all(t.kind in ("KEYWORD", "IDENTIFIER") or t.spelling == "*" for t in group):
-        return Param(type=join_type(spell), name="")
-    return None
-
-
-def join_type(spellings: list[str]) -> str:
-    """Type tokens as kernel style writes them: ``struct vm_area_struct *``."""
-    out = ""
-    for s in spellings:
-        if not out:
-            out = s
-        elif s in (")", "]", ",") or out.endswith(("(", "[")) or (s == "*" and out.endswith("*")):
-            out += s
-        elif s == "(" and out.endswith(")"):
-            out += s
-        else:
-            out += " " + s
-    return out
-
-
 def find_calls(src: Source, name: str) -> list[RawCall]:
     """Every ``name(...)`` in *src* that is a call (not a declarator, not ``#define``).
 
@@ -323,7 +242,7 @@ def find_calls(src: Source, name: str) -> list[RawCall]:
         if _declarator_start(tokens, code, k) is not None and k_close is not None:
             after = tokens[code[k_close + 1]].spelling if k_close + 1 < len(code) else ""
             if after in (";", "{", ",") or after.startswith("__"):
-                if parse_params(src, k + 1, k_close) is not None:
+                if parse_params(tokens, code, k + 1, k_close) is not None:
                     continue
         args = _split_args(src, k + 1, k_close)
         end = tokens[code[k_close]].end if k_close is not None else len(src.data)
@@ -356,7 +275,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         k_close = _matching(tokens, code, k + 1)
         if k_close is None:
             continue
-        params = parse_params(src, k + 1, k_close)
+        params = parse_params(tokens, code, k + 1, k_close)
         if params is None:
             continue
         # skip attributes between ")" and ";" or "{"
