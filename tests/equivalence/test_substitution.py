@@ -304,3 +304,15 @@ def test_a_new_parameter_passed_down_a_chain_of_calls() -> None:
     assert check_call(fp, f, outer, X86_64).proved
     wrong = call("f", ["&qq"], ["&qq", "qq.p ? qq.p->start : TOP"])
     assert not check_call(fp, f, wrong, X86_64).proved
+
+
+def test_reordered_and_constified_parameters() -> None:
+    c = change("r", "struct foo *p, unsigned long a, unsigned long b",
+               "unsigned long b, const struct foo *p, unsigned long a",
+               "{\n\treturn p->x + a - b;\n}", "{\n\treturn p->x + a - b;\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and proof.substitution_text() == "identity"
+    ok = check_call(proof, c, call("r", ["f", "1", "n + 1"], ["(n + 1)", "f", "1"]), X86_64)
+    assert ok.proved, ok.reason
+    swapped = check_call(proof, c, call("r", ["f", "1", "n"], ["1", "f", "n"]), X86_64)
+    assert swapped.status == "differs"
