@@ -115,8 +115,8 @@ def summary(search: CallerSearch, patch: int) -> Finding:
     return Finding(
         check="callers-searched",
         severity=Severity.INFO,
-        message=f"{search.function}(): {len(search.callers)} further call(s) in "
-        f"{search.candidates} file(s) git grep names, outside the patch's own files; "
-        f"{stale} not on the new signature",
+        message=f"whole-tree search for {search.function}() (git grep: {search.candidates} "
+        f"file(s)): {len(search.callers)} call(s) outside this patch's files, "
+        f"{stale} of them not on the new signature",
         patch=patch,
     )

@@ -29,7 +29,7 @@ def test_seed_tree_has_no_stale_caller(kernel_tree: Callable[..., Path]) -> None
     series = analyse(SEED_MBOX, kernel_tree())
     assert not [f for f in series.all_findings() if f.check == "caller-not-updated"]
     searched = [f for f in series.all_findings() if f.check == "callers-searched"]
-    assert len(searched) == 1 and "0 further call" in searched[0].message
+    assert len(searched) == 1 and "0 call(s) outside" in searched[0].message
 
 
 def test_calls_the_parse_does_not_see_are_reported(kernel_tree: Callable[..., Path]) -> None:
