@@ -157,6 +157,8 @@ class Evaluator:
         if isinstance(e, Cast):
             v = self.ev(e.operand)
             t = type_from_spelling(e.type_text, p)
+            if t is None and "*" not in e.type_text:
+                raise EvalError(f"cast to the unknown type {e.type_text} in {to_c(e)}")
             if t is None:  # a pointer cast: the value is unchanged
                 if isinstance(v, IntValue) and v.value == 0:
                     return PtrValue(None)
@@ -305,7 +307,10 @@ class Evaluator:
             t = self.static_type(e.operand)
             return promote(t, p) if t is not None else None
         if isinstance(e, Cast):
-            return type_from_spelling(e.type_text, p)
+            t = type_from_spelling(e.type_text, p)
+            if t is None and "*" not in e.type_text:
+                raise EvalError(f"cast to the unknown type {e.type_text}")
+            return t
         if isinstance(e, Binary):
             if e.op in COMPARISONS or e.op in ("&&", "||"):
                 return int_type(p)

@@ -152,6 +152,9 @@ class _Parser:
         elif t.kind == "IDENTIFIER" and t.spelling in TYPEDEF_NAMES:
             words = [t.spelling]
             k += 1
+        elif t.kind == "IDENTIFIER" and t.spelling.endswith("_t") and self._cast_follows(k + 1):
+            words = [t.spelling]  # a typedef we do not know (gfp_t): kept, not evaluated
+            k += 1
         else:
             return None
         stars = 0
@@ -166,6 +169,15 @@ class _Parser:
             raise ParseError(f"cast to a non-scalar type in {self.source!r}")
         self.pos += k + 1
         return " ".join(words) + (" " + "*" * stars if stars else "")
+
+    def _cast_follows(self, k: int) -> bool:
+        """``(name_t)`` then ``*``s, ``)`` and the start of an operand."""
+        while (t := self.peek(k)) is not None and t.spelling == "*":
+            k += 1
+        if not self.at(")", k):
+            return False
+        nxt = self.peek(k + 1)
+        return nxt is not None and (nxt.kind in ("IDENTIFIER", "LITERAL") or nxt.spelling == "(")
 
     def unary(self) -> Expr:
         t = self.peek()

@@ -162,6 +162,8 @@ class Translator:
         if isinstance(e, Cast):
             v = self.tr(e.operand)
             t = type_from_spelling(e.type_text, p)
+            if t is None and "*" not in e.type_text:
+                raise SymbolicError(f"cast to the unknown type {e.type_text} in {to_c(e)}")
             return v if t is None else self.convert(v, t)
         if isinstance(e, Binary):
             return self.binary(e)

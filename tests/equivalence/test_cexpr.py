@@ -141,3 +141,11 @@ def test_substitute_names_and_chains() -> None:
     assert isinstance(f, Cond)
     h = substitute(parse_expr("vms->unmap_end - 1"), {"vms->unmap_end": Name("ceiling")})
     assert to_c(h) == "ceiling - 1"
+
+
+def test_casts_to_unknown_typedefs_parse_but_are_not_evaluated() -> None:
+    e = parse_expr("(gfp_t)(flags | __GFP_ZERO)")
+    assert to_c(e) == "(gfp_t)(flags | __GFP_ZERO)"
+    assert e == parse_expr("(gfp_t) ( flags|__GFP_ZERO )")
+    with pytest.raises(EvalError, match="unknown type"):
+        ev("(gfp_t)f", f=1)
