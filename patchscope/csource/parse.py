@@ -137,6 +137,26 @@ class ParsedFile:
 
         return self._ask(seen)
 
+    def is_function_ref(self, offset: int, name: str) -> bool:
+        """Whether *offset* names the global function *name* (declared, or only
+        stubbed because its header is missing), not a local of that name."""
+
+        def seen() -> bool:
+            cur = self.cursor_at(offset)
+            if cur is None or cur.kind != cindex.CursorKind.DECL_REF_EXPR:
+                return False
+            ref = cur.referenced
+            if ref is None or ref.spelling != name:
+                return False
+            if ref.kind == cindex.CursorKind.FUNCTION_DECL:
+                return True
+            where = ref.location.file
+            return ref.kind == cindex.CursorKind.VAR_DECL and (
+                where is None or where.name == STUB_HEADER
+            )
+
+        return self._ask(seen)
+
     def is_function_decl(self, offset: int, name: str) -> bool:
         def seen() -> bool:
             cur = self.cursor_at(offset)

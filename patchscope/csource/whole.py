@@ -16,7 +16,7 @@ from patchscope.csource.analyse import arity_mismatch, not_updated, unseen_findi
 from patchscope.csource.calls import call_source, calls_in
 from patchscope.csource.focus import CodeMap
 from patchscope.csource.parse import ParsedFile, guess_undeclared
-from patchscope.csource.scan import RawDecl, find_declarators
+from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.windows import is_c_file
 from patchscope.tree import TreeView
 
@@ -80,6 +80,18 @@ def find_callers(
         for d in decls:
             if arity_mismatch(sig, len(d.params)):
                 result.findings.append(stale_declaration(sig, path, d, patch))
+        for line in value_uses(src, sig.function, parsed):
+            result.findings.append(
+                Finding(
+                    check="function-used-as-value",
+                    severity=Severity.WARNING,
+                    message=f"{sig.function} is used here without being called (a function "
+                    "pointer?); whatever holds it must take the new signature too",
+                    file=path,
+                    line=line,
+                    patch=patch,
+                )
+            )
         if own:
             continue  # its calls were checked with the patch's own files
         scan = calls_in(src, sig.function, parsed)
@@ -95,6 +107,27 @@ def find_callers(
                     not_updated(sig, path, call.raw.line, call.caller, nargs, patch)
                 )
     return result
+
+
+def value_uses(src: Source, name: str, parsed: ParsedFile) -> list[int]:
+    """Lines where the function *name* is used as a value (its address taken,
+    stored in an ops table), not called; export macros do not count."""
+    tokens, code = src.tokens, src.code
+    lines = []
+    for k, i in enumerate(code):
+        t = tokens[i]
+        if t.spelling != name or t.kind != "IDENTIFIER":
+            continue
+        after = tokens[code[k + 1]].spelling if k + 1 < len(code) else ""
+        before = tokens[code[k - 1]].spelling if k > 0 else ""
+        if after == "(" or before in (".", "->"):
+            continue
+        macro = tokens[code[k - 2]].spelling if k > 1 and before == "(" else ""
+        if macro.startswith(("EXPORT_SYMBOL", "EXPORT_TRACEPOINT")):
+            continue
+        if parsed.is_function_ref(t.start, name):
+            lines.append(src.line_of(t))
+    return lines
 
 
 def stale_declaration(sig: SignatureChange, path: str, decl: RawDecl, patch: int) -> Finding:

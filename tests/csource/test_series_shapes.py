@@ -245,3 +245,29 @@ def test_config_variants_of_a_definition(tmp_path: Path) -> None:
         ]
         bodies = [d.new_body for d in change.declarations]
         assert bodies == ["{\n\treturn value * factor;\n}", "{\n\treturn 0;\n}"]
+
+
+def test_function_pointer_use_is_a_warning(tmp_path: Path) -> None:
+    ops = (
+        '#include "calc.h"\n\nstruct calc_ops {\n\tint (*op)(int, int, int);\n};\n\n'
+        "static const struct calc_ops ops = {\n\t.op = scale,\n};\n"
+        "EXPORT_SYMBOL(scale);\n"
+    )
+    repo, patches = make_series(
+        tmp_path,
+        {"lib/calc.h": HEADER, "lib/calc.c": CALC, "lib/ops.c": ops},
+        [
+            (
+                "lib: drop unused",
+                {
+                    "lib/calc.h": "int scale(int value, int factor);\n",
+                    "lib/calc.c": CALC.replace(", int unused", "").replace("2, 0)", "2)"),
+                },
+            )
+        ],
+    )
+    (patch,) = analyse(patches, repo).patches
+    uses = [
+        (f.file, f.line, f.severity) for f in patch.findings if f.check == "function-used-as-value"
+    ]
+    assert uses == [("lib/ops.c", 8, Severity.WARNING)]
