@@ -207,6 +207,10 @@ def _guarded_body(change: SignatureChange, patch: Patch, profile: ArchProfile,
 
 def _comments_only(patch: Patch) -> tuple[bool, str]:
     """Whether the diff changes nothing but comments, layout and prose files."""
+    if not patch.files:
+        return False, "the patch has no readable diff"
+    if any(f.check == "diff-malformed" for f in patch.findings):
+        return False, "the diff is malformed"
     for f in patch.files:
         path = f.path
         if f.is_binary or f.is_rename or f.is_new or f.is_deleted:

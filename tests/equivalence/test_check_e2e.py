@@ -203,3 +203,26 @@ def test_three_function_chain_tree_mode(tmp_path: Path) -> None:
     patch = only_patch(report)
     assert rc == 1
     assert verdicts(patch)["report_left"] != "proved"
+
+
+def test_a_patch_without_a_diff_is_not_proved(tmp_path: Path) -> None:
+    mail = tmp_path / "empty.patch"
+    mail.write_text(
+        "From: A Person <a@example.org>\nSubject: [PATCH] lib: nothing\n"
+        "Message-ID: <empty@example.org>\n\nNo functional change.\n\n"
+        "Signed-off-by: A Person <a@example.org>\n---\n"
+        " lib/a.c | 1 +\n 1 file changed, 1 insertion(+)\n\n"
+        "diff --git a/lib/a.c b/lib/a.c\n--- a/lib/a.c\n+++ b/lib/a.c\n"
+        "@@ -1,1 +1,5 @@\n int x;\n+int y;\n"
+    )
+    done = subprocess.run([sys.executable, "-m", "patchscope", "check", str(mail), "--format",
+                           "json"], capture_output=True, text=True)
+    assert done.returncode in (1, 2), done.stderr
+    if done.returncode == 1:
+        patch = only_patch(json.loads(done.stdout))
+        assert patch["nfc"]["verdict"] != "proved"
+
+
+def test_arm_lpae_profile_proves_the_seed_too() -> None:
+    rc, report = check(SEED_MBOX, "--arch", "arm-lpae")
+    assert_seed_proved(rc, only_patch(report))
