@@ -17,8 +17,9 @@ from patchscope.core import (
 )
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.focus import match_brace
+from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
-from patchscope.csource.scan import RawCall, RawDecl, Source, find_declarators
+from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
 from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
 from patchscope.tree import TreeView
@@ -142,22 +143,6 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
     return out
 
 
-def unseen_finding(
-    function: str, path: str, parsed_count: int, unseen: list[RawCall], patch: int
-) -> Finding:
-    lines = ", ".join(str(c.line) for c in unseen)
-    return Finding(
-        check="calls-not-parsed",
-        severity=Severity.WARNING,
-        message=f"the compiler parse sees {parsed_count} call(s) of {function}(), "
-        f"the token scan {parsed_count + len(unseen)}: line(s) {lines} are inside a macro "
-        "definition or an inactive #if branch; check them by hand",
-        file=path,
-        line=unseen[0].line,
-        patch=patch,
-    )
-
-
 def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
     if any(p.type == "..." for p in sig.new_params):
         return nargs < len(sig.new_params) - 1
@@ -192,11 +177,12 @@ def collect_calls(
                 old = calls_in(unit.old, function, unit.old_parsed, unit.section)
             if unit.new is not None:
                 new = calls_in(unit.new, function, unit.new_parsed, unit.section)
+            side = unit.new if unit.new is not None else unit.old
             unseen = new.unseen if unit.new is not None else old.unseen
-            if unseen:
+            if unseen and side is not None:
                 seen = len(new.calls if unit.new is not None else old.calls)
-                patch.findings.append(
-                    unseen_finding(function, unit.path, seen, unseen, patch.index)
+                patch.findings.extend(
+                    unseen_findings(sig, unit.path, side.data, seen, unseen, patch.index)
                 )
             for o, n in pair_calls(old.calls, new.calls):
                 if (

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.core import Finding, Severity, SignatureChange
-from patchscope.csource.analyse import arity_mismatch, not_updated, unseen_finding
+from patchscope.csource.analyse import arity_mismatch, not_updated
 from patchscope.csource.calls import call_source, calls_in
 from patchscope.csource.focus import CodeMap
+from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import ParsedFile, guess_undeclared
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.windows import is_c_file
@@ -96,8 +97,8 @@ def find_callers(
             continue  # its calls were checked with the patch's own files
         scan = calls_in(src, sig.function, parsed)
         if scan.unseen:
-            result.findings.append(
-                unseen_finding(sig.function, path, len(scan.calls), scan.unseen, patch)
+            result.findings.extend(
+                unseen_findings(sig, path, data, len(scan.calls), scan.unseen, patch)
             )
         for call in scan.calls:
             nargs = len(call.raw.args)
