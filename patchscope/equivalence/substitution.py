@@ -18,7 +18,6 @@ checks each call against the substitution.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -27,7 +26,6 @@ from patchscope.clang import Token
 from patchscope.core import Declaration, Param, SignatureChange
 from patchscope.equivalence.bodydiff import (
     Assertion,
-    assigned_names,
     body_tokens,
     diff_regions,
     find_assertions,
@@ -38,13 +36,12 @@ from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.ctypes import CType, type_from_spelling
 from patchscope.equivalence.expr_ast import (
     Expr,
-    Name,
-    free_chains,
     free_names,
     substitute,
     to_c,
 )
 from patchscope.equivalence.ptypes import type_problems
+from patchscope.equivalence.soundness import soundness_problem
 from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
 from patchscope.equivalence.unify import CalleeSubstitution, Unifier
 from patchscope.errors import ParseError
@@ -260,7 +257,10 @@ def prove_body(
     for f in dict.fromkeys(unifier.through):
         proof.steps.append(f"calls of {f}() compared through its own substitution "
                            f"{_callee_text(callees[f])}")
-    problem = _soundness(proof, old_tokens, new_tokens, removed)
+    problem = soundness_problem(
+        proof.sigma, proof.tau, set(old_names), set(new_names), old_tokens, new_tokens,
+        proof.steps,
+    )
     if problem:
         return _fail(proof, "differs", problem)
     problem, assumed = type_problems(proof.sigma, proof.tau, change.old_params,
@@ -288,23 +288,10 @@ def prove_body(
     return proof
 
 
-_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
-
-
 def _callee_text(c: CalleeSubstitution) -> str:
     parts = [f"{p} := {to_c(e)}" for p, e in c.sigma.items() if e is not None]
     parts += [f"{r} =: {to_c(e)}" for r, e in c.tau.items()]
     return ", ".join(parts) or "identity"
-
-
-def _global_like(name: str) -> bool:
-    """Names the caller sees as the callee does: macros (by the kernel's
-    all-capitals convention, or known to the profile)."""
-    return bool(_MACRO_NAME.fullmatch(name)) or name in ("NULL", "true", "false")
-
-
-def proof_params(proof: BodyProof, side: str) -> list[Param]:
-    return proof.old_params if side == "old" else proof.new_params
 
 
 def _in_tau(name: str, tau: dict[str, Expr]) -> bool:
@@ -316,54 +303,6 @@ def _fail(proof: BodyProof, status: str, reason: str) -> BodyProof:
     proof.reason = reason
     proof.steps.append(reason)
     return proof
-
-
-def _soundness(
-    proof: BodyProof, old_tokens: list[Token], new_tokens: list[Token], removed: set[str]
-) -> str | None:
-    """A substitution at function entry is only valid if what it names keeps its value."""
-    old_params = {p.name for p in proof_params(proof, "old")}
-    new_params = {p.name for p in proof_params(proof, "new")}
-    for p, e in proof.sigma.items():
-        if e is None:
-            continue
-        local = sorted(n for n in free_names(e) - old_params if not _global_like(n))
-        if local:
-            return (f"{p} stands for {to_c(e)}, which reads {', '.join(local)}: not a "
-                    "parameter, so no call can pass it")
-    for r, e in proof.tau.items():
-        local = sorted(n for n in free_names(e) - new_params if not _global_like(n))
-        if local:
-            return (f"removed {r} became {to_c(e)}, which reads {', '.join(local)}: not a "
-                    "parameter")
-    old_written = assigned_names(old_tokens)
-    new_written = assigned_names(new_tokens)
-    for p, e in proof.sigma.items():
-        if e is None or e == Name(p):
-            continue
-        if p in new_written:
-            return f"the new body writes {p}, so it is not {to_c(e)} at every use"
-        if uses_name(old_tokens, p):
-            return f"{p} already names something in the old body"
-        written = sorted(free_chains(e) & old_written)
-        if written:
-            return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
-        fields = sorted(c for c in free_chains(e) if "->" in c)
-        if fields:
-            proof.steps.append(
-                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
-                "between entry and its use"
-            )
-    for r, e in proof.tau.items():
-        if r in old_written:
-            return f"the old body writes {r}, so it is not {to_c(e)} at every use"
-        written = sorted(free_chains(e) & new_written)
-        if written:
-            return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
-    for r in removed:
-        if uses_name(new_tokens, r):
-            return f"the new body still reads {r}, which is no longer a parameter"
-    return None
 
 
 def _check_assertions(

@@ -1,0 +1,81 @@
+"""Whether a substitution found by comparing bodies holds at function entry.
+
+``tree_max := ceiling`` is read off the places where the new body has
+``tree_max`` and the old one ``ceiling``; it describes the program only if
+``ceiling`` still has its entry value there, if ``tree_max`` is never
+written, and if what the substitution reads is visible to a caller.
+"""
+
+from __future__ import annotations
+
+import re
+
+from patchscope.clang import Token
+from patchscope.equivalence.bodydiff import assigned_names, uses_name
+from patchscope.equivalence.expr_ast import Expr, Name, free_chains, free_names, to_c
+
+_MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+def global_like(name: str) -> bool:
+    """Names the caller sees as the callee does: macros (by the kernel's
+    all-capitals convention, or known to the profile)."""
+    return bool(_MACRO_NAME.fullmatch(name)) or name in ("NULL", "true", "false")
+
+
+def soundness_problem(
+    sigma: dict[str, Expr | None],
+    tau: dict[str, Expr],
+    old_params: set[str],
+    new_params: set[str],
+    old_tokens: list[Token],
+    new_tokens: list[Token],
+    steps: list[str],
+) -> str | None:
+    """Why the substitution found is not valid at function entry, or None.
+
+    It must read only parameters and macros (a callee's local is not the
+    caller's), and what it reads must keep its value up to each use.
+    Assumptions made are appended to *steps*.
+    """
+    removed = old_params - new_params
+    for p, e in sigma.items():
+        if e is None:
+            continue
+        local = sorted(n for n in free_names(e) - old_params if not global_like(n))
+        if local:
+            return (f"{p} stands for {to_c(e)}, which reads {', '.join(local)}: not a "
+                    "parameter, so no call can pass it")
+    for r, e in tau.items():
+        local = sorted(n for n in free_names(e) - new_params if not global_like(n))
+        if local:
+            return (f"removed {r} became {to_c(e)}, which reads {', '.join(local)}: not a "
+                    "parameter")
+    old_written = assigned_names(old_tokens)
+    new_written = assigned_names(new_tokens)
+    for p, e in sigma.items():
+        if e is None or e == Name(p):
+            continue
+        if p in new_written:
+            return f"the new body writes {p}, so it is not {to_c(e)} at every use"
+        if uses_name(old_tokens, p):
+            return f"{p} already names something in the old body"
+        written = sorted(free_chains(e) & old_written)
+        if written:
+            return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
+        fields = sorted(c for c in free_chains(e) if "->" in c)
+        if fields:
+            steps.append(
+                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
+                "between entry and its use"
+            )
+    for r, e in tau.items():
+        if r in old_written:
+            return f"the old body writes {r}, so it is not {to_c(e)} at every use"
+        written = sorted(free_chains(e) & new_written)
+        if written:
+            return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
+    for r in removed:
+        if uses_name(new_tokens, r):
+            return f"the new body still reads {r}, which is no longer a parameter"
+    return None
