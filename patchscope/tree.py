@@ -300,9 +300,12 @@ def open_tree(options: CheckOptions, series: Series) -> TreeView:
     if not os.path.isdir(root):
         raise TreeError(f"{root}: not a directory")
     try:
-        repo = git.Repo(root, search_parent_directories=False)
+        # a subdirectory of a checkout names the checkout: diff paths are
+        # relative to its top
+        repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
         raise TreeError(f"{root}: not a git checkout") from exc
+    root = str(repo.working_tree_dir or repo.git_dir)
     try:
         _ = repo.head.commit
     except ValueError as exc:

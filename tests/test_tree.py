@@ -181,3 +181,10 @@ def test_cli_run_leaves_the_repository_alone(kernel_tree: Callable[..., Path]) -
     )
     assert done.returncode == 1 and "caller-not-updated" in done.stdout
     assert snapshot(repo) == before
+
+
+def test_a_subdirectory_names_its_checkout(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    series = read_series(str(SEED_MBOX), cwd=str(repo))
+    view = open_tree(CheckOptions(source="x", tree=str(repo / "mm")), series)
+    assert Path(view.root) == repo.resolve() and view.failed == {}
