@@ -75,6 +75,12 @@ def soundness_problem(
         written = sorted(free_chains(e) & new_written)
         if written:
             return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
+        fields = sorted(c for c in free_chains(e) if "->" in c)
+        if fields:
+            steps.append(
+                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
+                "between entry and its use"
+            )
     for r in removed:
         if uses_name(new_tokens, r):
             return f"the new body still reads {r}, which is no longer a parameter"

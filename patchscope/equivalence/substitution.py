@@ -120,7 +120,7 @@ class BodyProof:
 
     def substitution_text(self) -> str:
         parts = [f"{p} := {to_c(e)}" for p, e in self.sigma.items() if e is not None]
-        parts += [f"{r} =: {to_c(e)}" for r, e in self.tau.items()]
+        parts += [f"old {r} := {to_c(e)}" for r, e in self.tau.items()]
         parts += [f"{p} unread" for p, e in self.sigma.items() if e is None]
         parts += [f"{name} dropped (unread)" for name in self.dropped()]
         return ", ".join(parts) if parts else "identity"
@@ -290,7 +290,7 @@ def prove_body(
 
 def _callee_text(c: CalleeSubstitution) -> str:
     parts = [f"{p} := {to_c(e)}" for p, e in c.sigma.items() if e is not None]
-    parts += [f"{r} =: {to_c(e)}" for r, e in c.tau.items()]
+    parts += [f"old {r} := {to_c(e)}" for r, e in c.tau.items()]
     return ", ".join(parts) or "identity"
 
 

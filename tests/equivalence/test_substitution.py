@@ -140,7 +140,7 @@ def test_parameter_derived_from_a_new_one() -> None:
                "struct vm_area_struct *vma, unsigned long a",
                "{\n\tflush(mm, a);\n}", "{\n\tflush(vma->vm_mm, a);\n}")
     proof = prove_body(c, X86_64)
-    assert proof.proved and "mm =: vma->vm_mm" in proof.substitution_text()
+    assert proof.proved and "old mm := vma->vm_mm" in proof.substitution_text()
     assert check_call(proof, c, call("m", ["v->vm_mm", "1"], ["v", "1"]), X86_64).proved
     assert not check_call(proof, c, call("m", ["other_mm", "1"], ["v", "1"]), X86_64).proved
 
@@ -237,7 +237,7 @@ PACK = change("pack", "struct mm_struct *mm, unsigned long start, unsigned long 
 def test_parameters_packed_into_a_struct_the_caller_builds() -> None:
     proof = prove_body(PACK, X86_64)
     assert proof.proved, proof.reason
-    assert proof.substitution_text() == "mm =: ctx->mm, start =: ctx->start, end =: ctx->end"
+    assert proof.substitution_text() == "old mm := ctx->mm, old start := ctx->start, old end := ctx->end"
     before = "{\n\tunsigned long s = vma->vm_start;\n\n"
     after = before + ("\tstruct range_ctx rc = {\n\t\t.mm = vma->vm_mm,\n\t\t.start = s,\n"
                       "\t\t.end = vma->vm_end,\n\t};\n\n")
