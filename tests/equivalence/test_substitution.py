@@ -237,7 +237,9 @@ PACK = change("pack", "struct mm_struct *mm, unsigned long start, unsigned long 
 def test_parameters_packed_into_a_struct_the_caller_builds() -> None:
     proof = prove_body(PACK, X86_64)
     assert proof.proved, proof.reason
-    assert proof.substitution_text() == "old mm := ctx->mm, old start := ctx->start, old end := ctx->end"
+    assert proof.substitution_text() == (
+        "old mm := ctx->mm, old start := ctx->start, old end := ctx->end"
+    )
     before = "{\n\tunsigned long s = vma->vm_start;\n\n"
     after = before + ("\tstruct range_ctx rc = {\n\t\t.mm = vma->vm_mm,\n\t\t.start = s,\n"
                       "\t\t.end = vma->vm_end,\n\t};\n\n")
