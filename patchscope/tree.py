@@ -98,6 +98,7 @@ class TreeView:
     _order: list[int] = field(default_factory=list)
 
     def base_text(self, path: str) -> str | None:
+        """The file *path* in the base (None: not there)."""
         if path in self._base_overrides:
             return self._base_overrides[path]
         if path not in self._base_cache:
@@ -225,6 +226,7 @@ class TreeView:
         return changed
 
     def close(self) -> None:
+        """Release the repository handle (GitPython keeps git processes)."""
         close = getattr(self.repo, "close", None)
         if close is not None:
             close()

@@ -37,6 +37,7 @@ class Context:
     static: set[str] = field(default_factory=set)
 
     def parse(self, path: str, text: str, hints: tuple[str, ...] = ()) -> ParsedFile:
+        """Parse *text* as *path* with the tree's compile flags if known, else tolerantly."""
         flags = self.compile_commands.flags_for(path) if self.compile_commands else None
         if flags is not None and self.tree is not None:
             return parse_cached(os.path.join(self.tree.root, path), text, flags)
@@ -144,6 +145,7 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
 
 
 def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
+    """Whether *nargs* arguments cannot be a call on the new signature."""
     if any(p.type == "..." for p in sig.new_params):
         return nargs < len(sig.new_params) - 1
     return nargs != len(sig.new_params)
@@ -152,6 +154,7 @@ def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
 def not_updated(
     sig: SignatureChange, path: str, line: int, caller: str | None, nargs: int, patch: int
 ) -> Finding:
+    """The error for a call left on an argument count the new signature rejects."""
     where = f"{caller}() " if caller else ""
     return Finding(
         check="caller-not-updated",

@@ -27,6 +27,8 @@ from patchscope.csource.signatures import diff_params
 
 @dataclass
 class SeenCall:
+    """A call with the caller it sits in."""
+
     raw: RawCall
     caller: str | None
     context: str  # the caller's text (or the window's) up to the call
@@ -34,6 +36,8 @@ class SeenCall:
 
 @dataclass
 class ScanResult:
+    """Calls the compiler confirmed, and those only the lexer found."""
+
     calls: list[SeenCall]
     unseen: list[RawCall]  # the lexer found them, the compiler parse did not
 
@@ -201,6 +205,7 @@ def param_names(
 
 
 def arguments(raws: list[RawArg], names: list[str | None]) -> list[Argument]:
+    """Raw arguments as :class:`Argument` objects, aligned to *names* by position."""
     return [
         Argument(text=a.text, annotation=a.annotation, param=names[i] if i < len(names) else None)
         for i, a in enumerate(raws)

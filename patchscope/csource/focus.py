@@ -33,6 +33,7 @@ class CodeMap:
         self.spans = spans
 
     def span_at(self, pos: int) -> tuple[int, int] | None:
+        """The comment or literal span holding *pos*, if any."""
         i = bisect.bisect_right(self.starts, pos) - 1
         if i >= 0 and self.spans[i][0] <= pos < self.spans[i][1]:
             return self.spans[i]
@@ -84,6 +85,7 @@ def line_start(data: bytes, pos: int, lines_back: int = 0) -> int:
 
 
 def line_end(data: bytes, pos: int) -> int:
+    """Offset just after the newline ending the line that holds *pos*."""
     end = data.find(b"\n", pos)
     return len(data) if end < 0 else end + 1
 
@@ -98,6 +100,7 @@ def line_offsets(data: bytes, first: int, last: int) -> tuple[int, int]:
 
 
 def merge(regions: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching byte regions joined, in order."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(regions):
         if out and start <= out[-1][1]:

@@ -113,6 +113,7 @@ class ParsedFile:
         return out
 
     def cursor_at(self, offset: int) -> cindex.Cursor:
+        """The cursor libclang finds at byte *offset* of the file."""
         if self._file is None:
             self._file = self.tu.get_file(self.path)
         loc = cindex.SourceLocation.from_offset(self.tu, self._file, offset)
@@ -158,6 +159,8 @@ class ParsedFile:
         return self._ask(seen)
 
     def is_function_decl(self, offset: int, name: str) -> bool:
+        """Whether *offset* is the name in a declaration of function *name*."""
+
         def seen() -> bool:
             cur = self.cursor_at(offset)
             return (
@@ -199,6 +202,7 @@ class ParsedFile:
         return self._defs
 
     def definition_at(self, offset: int) -> tuple[str, int, int] | None:
+        """(name, start, end) of the function definition holding *offset*."""
         for d in self.definitions:
             if d[1] <= offset < d[2]:
                 return d

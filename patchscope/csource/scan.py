@@ -69,9 +69,11 @@ class Source:
         return [i for i, t in enumerate(self.tokens) if t.kind != "COMMENT"]
 
     def slice(self, start: int, end: int) -> str:
+        """Text of bytes [start, end) of the source."""
         return self.data[start:end].decode("utf-8", errors="surrogateescape")
 
     def line_of(self, token: Token) -> int:
+        """File line of *token*."""
         return token.line + self.first_line - 1
 
 
@@ -84,6 +86,8 @@ def _tokenize(text: str) -> list[Token]:
 
 @dataclass
 class RawArg:
+    """One argument as written: exact text, and a "/* name = */" before it."""
+
     text: str
     annotation: str | None
     start: int  # byte offsets in the source

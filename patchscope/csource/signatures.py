@@ -13,15 +13,19 @@ from patchscope.core import Declaration, Finding, Param, Renamed, Severity, Sign
 
 
 def norm(type_text: str) -> str:
+    """A type's text with its spacing normalised, for comparing."""
     return " ".join(type_text.split()).replace("* *", "**")
 
 
 def same_params(a: list[Param], b: list[Param]) -> bool:
+    """Whether two parameter lists read the same (types and names)."""
     return [(norm(p.type), p.name) for p in a] == [(norm(p.type), p.name) for p in b]
 
 
 @dataclass
 class ParamDiff:
+    """What changed between two parameter lists; see :func:`diff_params`."""
+
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     renamed: list[Renamed] = field(default_factory=list)

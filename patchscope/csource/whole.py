@@ -24,6 +24,8 @@ from patchscope.tree import TreeView
 
 @dataclass
 class Caller:
+    """One call found by the whole-tree search."""
+
     file: str
     line: int
     caller: str | None
@@ -32,6 +34,8 @@ class Caller:
 
 @dataclass
 class CallerSearch:
+    """What a whole-tree search for one function found."""
+
     function: str
     candidates: int = 0  # files git grep named
     callers: list[Caller] = field(default_factory=list)
@@ -132,6 +136,7 @@ def value_uses(src: Source, name: str, parsed: ParsedFile) -> list[int]:
 
 
 def stale_declaration(sig: SignatureChange, path: str, decl: RawDecl, patch: int) -> Finding:
+    """The error for a prototype or definition still on another parameter count."""
     return Finding(
         check="declaration-not-updated",
         severity=Severity.ERROR,

@@ -17,11 +17,14 @@ C_SUFFIXES = (".c", ".h")
 
 
 def is_c_file(path: str) -> bool:
+    """Whether *path* holds C the analysis reads (.c and .h)."""
     return path.endswith(C_SUFFIXES)
 
 
 @dataclass
 class Unit:
+    """One old/new pair of texts of a file: a hunk's windows, or whole files."""
+
     path: str
     change: FileChange
     old: Source | None  # None: the file does not exist on that side
@@ -37,6 +40,7 @@ class Unit:
 
 
 def window_source(path: str, lines: list[str], first_line: int) -> Source:
+    """A hunk window's lines as a :class:`Source` starting at *first_line*."""
     text = "\n".join(lines) + "\n" if lines else ""
     return Source(path=path, text=text, first_line=max(first_line, 1), whole=False)
 
