@@ -286,7 +286,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         j = k_close + 1
         while j < len(code):
             s = tokens[code[j]]
-            if s.kind == "IDENTIFIER" and s.spelling.startswith("__"):
+            if s.kind in ("IDENTIFIER", "KEYWORD") and s.spelling.startswith("__"):
                 j += 1
                 if j < len(code) and tokens[code[j]].spelling == "(":
                     m = _matching(tokens, code, j)

@@ -90,3 +90,20 @@ def test_diff_moved() -> None:
     new = [P("int", "c"), P("int", "a"), P("int", "b")]
     d = diff_params(old, new)
     assert d.moved == ["c"] and not d.added and not d.removed and not d.renamed
+
+
+def test_kernel_declaration_shapes() -> None:
+    text = (
+        "static noinline_for_stack int\nfoo(struct a *p,\n    unsigned long n)\n{\n}\n"
+        "int __weak arch_foo(int x) __releases(lock)\n{\n\treturn 0;\n}\n"
+        "void __must_check *alloc_it(size_t size, gfp_t gfp) __attribute__((malloc));\n"
+        "SYSCALL_DEFINE2(name, int, a, int, b)\n{\n\treturn foo(a, b);\n}\n"
+    )
+    decls = find_declarators(src(text))
+    assert [(d.name, d.kind, d.line, d.is_static) for d in decls] == [
+        ("foo", "definition", 2, True),
+        ("arch_foo", "definition", 6, False),
+        ("alloc_it", "prototype", 10, False),
+    ]
+    assert decls[2].params == [Param("size_t", "size"), Param("gfp_t", "gfp")]
+    assert [c.line for c in find_calls(src(text), "foo")] == [13]
