@@ -188,3 +188,12 @@ def test_a_subdirectory_names_its_checkout(kernel_tree: Callable[..., Path]) -> 
     series = read_series(str(SEED_MBOX), cwd=str(repo))
     view = open_tree(CheckOptions(source="x", tree=str(repo / "mm")), series)
     assert Path(view.root) == repo.resolve() and view.failed == {}
+
+
+def test_unknown_base_commit_falls_back_with_a_note(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    series = read_series(str(SEED_MBOX), cwd=str(repo))
+    series.base_commit = "0123456789abcdef0123456789abcdef01234567"
+    view = open_tree(CheckOptions(source="x", tree=str(repo)), series)
+    assert view.base_reason == "HEAD"
+    assert [f.check for f in view.findings] == ["base-commit-unknown"]
