@@ -60,10 +60,15 @@ def calls_in(src: Source, name: str, parsed: ParsedFile | None, section: str = "
     decls = find_declarators(src) if parsed is None else []
     for raw in raws:
         if parsed is not None:
-            if not parsed.is_call(raw.offset, name):
+            found = parsed.definition_at(raw.offset)
+            if not parsed.is_call(raw.offset, name) and (
+                found is None or parsed.skipped(raw.offset)
+            ):
+                # in a macro body or a branch the preprocessor dropped; a call
+                # inside a live function body that the parse lost to errors
+                # stays a call, read by the lexer
                 out.unseen.append(raw)
                 continue
-            found = parsed.definition_at(raw.offset)
             caller = found[0] if found else None
             start = found[1] if found else 0
         else:

@@ -171,6 +171,14 @@ class ParsedFile:
 
         return self._ask(seen)
 
+    def skipped(self, offset: int) -> bool:
+        """Whether *offset* is in a macro definition or preprocessor-skipped code."""
+        cur = self.cursor_at(offset)
+        return cur is None or cur.kind in (
+            cindex.CursorKind.NO_DECL_FOUND,
+            cindex.CursorKind.MACRO_DEFINITION,
+        )
+
     def inactive(self, offset: int) -> bool:
         """Whether *offset* lies in code the preprocessor skipped (#if 0, #else ...)."""
         cur = self.cursor_at(offset)

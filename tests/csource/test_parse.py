@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from patchscope import clang
 from patchscope.csource.parse import blank_includes, parse_file
 from patchscope.csource.scan import Source, find_calls
@@ -40,3 +42,23 @@ def test_a_plain_parse_drops_the_call_and_stubbing_recovers_it() -> None:
     (call,) = find_calls(Source("x.c", TEXT), "free_pgtables")
     assert plain.definition_at(call.offset) is not None
     assert plain.definition_at(call.offset)[0] == "caller"  # type: ignore[index]
+
+
+def test_a_call_the_parse_loses_inside_a_function_is_still_a_call(tmp_path: Path) -> None:
+    from tests.csource.kernel_tree import analyse
+    from tests.csource.synth import make_series
+
+    old = "int f(int x)\n{\n\treturn scale(x, sizeof(struct nope), 0);\n}\n"
+    new = old.replace(", 0);", ");")
+    calc = "int scale(int value, int size, int unused)\n{\n\treturn value;\n}\n"
+    calc_new = calc.replace(", int unused", "")
+    repo, patches = make_series(
+        tmp_path,
+        {"calc.c": calc, "a.c": old},
+        [("drop unused", {"calc.c": calc_new, "a.c": new})],
+    )
+    (patch,) = analyse(patches, repo).patches
+    (site,) = patch.call_sites
+    assert site.caller == "f"
+    assert [a.text for a in site.old_args or []] == ["x", "sizeof(struct nope)", "0"]
+    assert not [f for f in patch.findings if f.check == "calls-not-parsed"]
