@@ -41,14 +41,19 @@ def is_assertion(name: str) -> bool:
 class Assertion:
     """One assertion statement: ``WARN_ON_ONCE(cond);``."""
 
-    name: str
+    name: str  # "WARN_ON_ONCE" ...; "if" for a guarded statement
     condition: tuple[Token, ...]
-    start: int  # token span in its stream, the ';' included
+    start: int  # token span in its stream, the ';' (or '}') included
     end: int
+    rest: tuple[str, ...] = ()  # an if's guarded statement
 
     @property
     def spelling(self) -> tuple[str, ...]:
-        return (self.name, *(t.spelling for t in self.condition))
+        return (self.name, *(t.spelling for t in self.condition), *self.rest)
+
+    @property
+    def guard(self) -> bool:
+        return self.name == "if"
 
     @property
     def condition_text(self) -> str:
@@ -64,6 +69,9 @@ class Assertion:
             cond = to_c(self.parse_condition())
         except ParseError:
             cond = self.condition_text
+        if self.guard:
+            body = " ".join(self.rest)
+            return f"if ({cond}) {body if len(body) < 40 else body[:36] + ' ...'}"
         return f"{self.name}({cond})"
 
 
@@ -142,6 +150,57 @@ def find_assertions(tokens: list[Token]) -> list[Assertion]:
                 break
         out.append(Assertion(t.spelling, tuple(tokens[k + 2 : stop]), k, close + 2))
     return out
+
+
+def _matching_brace(tokens: list[Token], open_index: int) -> int | None:
+    depth = 0
+    for k in range(open_index, len(tokens)):
+        s = tokens[k].spelling
+        if s == "{":
+            depth += 1
+        elif s == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def find_guards(tokens: list[Token]) -> list[Assertion]:
+    """``if (cond) statement;`` and ``if (cond) { ... }`` without an else."""
+    out = []
+    for k, t in enumerate(tokens):
+        if t.spelling != "if" or t.kind != "KEYWORD":
+            continue
+        if k > 0 and tokens[k - 1].spelling not in (";", "{", "}"):
+            continue  # "else if" and the like are part of a larger statement
+        if k + 1 >= len(tokens) or tokens[k + 1].spelling != "(":
+            continue
+        close = _matching(tokens, k + 1)
+        if close is None or close + 1 >= len(tokens):
+            continue
+        first = close + 1
+        if tokens[first].spelling == "{":
+            end = _matching_brace(tokens, first)
+        elif tokens[first].spelling in _CONTROL or tokens[first].spelling in ("do", "else"):
+            continue
+        else:
+            end = next((m for m in range(first, len(tokens)) if tokens[m].spelling == ";"
+                        and _balanced(tokens[first:m])), None)
+        if end is None or (end + 1 < len(tokens) and tokens[end + 1].spelling == "else"):
+            continue
+        rest = tuple(x.spelling for x in tokens[first : end + 1])
+        out.append(Assertion("if", tuple(tokens[k + 2 : close]), k, end + 1, rest))
+    return out
+
+
+def _balanced(tokens: list[Token]) -> bool:
+    depth = 0
+    for t in tokens:
+        if t.spelling in ("(", "[", "{"):
+            depth += 1
+        elif t.spelling in (")", "]", "}"):
+            depth -= 1
+    return depth == 0
 
 
 def without(tokens: list[Token], spans: list[Assertion]) -> list[Token]:

@@ -186,6 +186,17 @@ def check_call(
             return _undecided(proof, f"the dropped argument `{old[r].text}` for {r} "
                               "may have side effects")
         proof.steps.append(f"{r}: dropped; `{old[r].text}` had no side effects")
+    for side, guard, cond in body.provisos:
+        args = new_e if side == "new" else old_e
+        bound = {q: e for q, e in args.items() if e is not None}
+        under = simplify(substitute(cond, bound))
+        dead = prove_always_false(under, profile)
+        if not dead.proved:
+            return _undecided(proof, f"the {'added' if side == 'new' else 'removed'} `{guard}` "
+                              f"runs for this call when {to_c(under)}"
+                              + (f", e.g. {describe_model(dead.model)}" if dead.model else ""))
+        proof.steps.append(f"`{guard}` never runs for this call: {to_c(under)} is false for "
+                           "every value (z3)")
     proof.method = body.method(" (token identity)" if identity_all else " (z3)")
     if through_caller and caller is not None:
         proof.method += f"; with {caller.function}()'s own substitution " + ", ".join(

@@ -19,6 +19,7 @@ checks each call against the substitution.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
@@ -29,6 +30,7 @@ from patchscope.equivalence.bodydiff import (
     body_tokens,
     diff_regions,
     find_assertions,
+    find_guards,
     uses_name,
     without,
 )
@@ -56,15 +58,22 @@ class AssertionCheck:
     condition: Expr  # in the terms of its own side's parameters
     substituted: str  # the condition under the substitution
     result: ProofResult
+    guard: bool = False  # an `if (cond) ...` statement, not an assertion
 
     def sentence(self) -> str:
         if self.result.proved:
+            if self.guard:
+                return (f"{self.side} `{self.assertion}` never runs: {self.substituted} is "
+                        "false for every value (z3)")
             return (
                 f"{self.side} {self.assertion} is false for every value: "
                 f"{self.substituted} (z3)"
             )
         if self.result.status == "counter-model":
             values = describe_model(self.result.model)
+            if self.guard:
+                return (f"{self.side} `{self.assertion}` runs when {self.substituted}, e.g. "
+                        f"{values}: each call must make it false")
             return f"{self.side} {self.assertion} can fire: {self.substituted} holds for {values}"
         return f"{self.side} {self.assertion}: undecided ({self.result.detail})"
 
@@ -88,6 +97,9 @@ class BodyProof:
     # every assertion the new body adds, in the new parameters' terms, even
     # when the comparison stopped early: calls are checked against them
     added_conditions: list[tuple[str, Expr]] = field(default_factory=list)
+    # guarded statements only one side has, that some values make run: each
+    # call must make the condition false ("new": over the new parameters)
+    provisos: list[tuple[str, str, Expr]] = field(default_factory=list)
 
     @property
     def proved(self) -> bool:
@@ -136,6 +148,8 @@ class BodyProof:
         for a in added:
             if a.result.proved:
                 text += f"; added {a.assertion} is false for every value (z3)"
+        for side, guard, _ in self.provisos:
+            text += f"; provided the {'added' if side == 'new' else 'removed'} `{guard}` never runs"
         text += "; hunks only" if self.hunks_only else "; whole function"
         return text
 
@@ -151,11 +165,56 @@ def _definition(change: SignatureChange) -> Declaration | None:
     return chosen[0] if chosen else None
 
 
-def _split_assertions(
-    old: list[Token], new: list[Token]
+_Matched = tuple[Unifier, list[Assertion], list[Assertion], list[Token], list[Token], list[str]]
+
+
+def _match_bodies(
+    old_tokens: list[Token],
+    new_tokens: list[Token],
+    bindable: set[str],
+    removed: set[str],
+    callees: dict[str, CalleeSubstitution],
+    guards: bool,
+) -> _Matched | str:
+    """Unify the bodies region by region; the reason in words if they differ."""
+    removed_a: list[Assertion] = []
+    added_a: list[Assertion] = []
+    old_t, new_t = old_tokens, new_tokens
+    if guards:
+        removed_a, added_a, old_t, new_t = _split(old_t, new_t, find_guards)
+        if not removed_a and not added_a:
+            return "no guarded statement to set aside"
+    r_a, a_a, old_rest, new_rest = _split(old_t, new_t, find_assertions)
+    removed_a += r_a
+    added_a += a_a
+    unifier = Unifier(bindable, removed, callees)
+    steps = []
+    for region in diff_regions(old_rest, new_rest, set(callees)):
+        try:
+            old_e = parse_tokens(region.old, region.old_text) if region.old else None
+            new_e = parse_tokens(region.new, region.new_text) if region.new else None
+        except ParseError:
+            old_e = new_e = None
+        if old_e is None or new_e is None:
+            return (
+                f"the bodies differ beyond a parameter substitution: "
+                f"`{region.old_text or '(nothing)'}` became `{region.new_text or '(nothing)'}`"
+            )
+        if not unifier.unify(new_e, old_e):
+            detail = f" ({unifier.conflict})" if unifier.conflict else ""
+            return (
+                f"`{to_c(old_e)}` became `{to_c(new_e)}`, which no substitution of the new "
+                f"parameters explains{detail}"
+            )
+        steps.append(f"`{to_c(old_e)}` became `{to_c(new_e)}`")
+    return unifier, removed_a, added_a, old_rest, new_rest, steps
+
+
+def _split(
+    old: list[Token], new: list[Token], find: Callable[[list[Token]], list[Assertion]]
 ) -> tuple[list[Assertion], list[Assertion], list[Token], list[Token]]:
-    """Assertions only one side has, and both streams without them."""
-    old_a, new_a = find_assertions(old), find_assertions(new)
+    """Statements *find* picks that only one side has, and both streams without them."""
+    old_a, new_a = find(old), find(new)
     common = Counter(a.spelling for a in old_a) & Counter(a.spelling for a in new_a)
     removed, added = [], []
     budget = Counter(common)
@@ -217,34 +276,19 @@ def prove_body(
         new_tokens = body_tokens(decl.new_body or "")
     except Exception as exc:  # libclang failures are reported, not raised
         return _fail(proof, "unknown", f"the body could not be lexed: {exc}")
-    removed_a, added_a, old_rest, new_rest = _split_assertions(old_tokens, new_tokens)
+    matched = _match_bodies(old_tokens, new_tokens, bindable, removed, callees, guards=False)
+    if isinstance(matched, str):
+        # an added (or removed) `if (cond) ...` may be dead for every caller
+        retry = _match_bodies(old_tokens, new_tokens, bindable, removed, callees, guards=True)
+        if isinstance(retry, str):
+            return _fail(proof, "differs", matched)
+        matched = retry
+    unifier, removed_a, added_a, old_rest, new_rest, region_steps = matched
+    proof.steps.extend(region_steps)
     for a in added_a:
         cond = _parsed(a)
-        if cond is not None:
+        if cond is not None and not a.guard:
             proof.added_conditions.append((a.text(), cond))
-    unifier = Unifier(bindable, removed, callees)
-    for region in diff_regions(old_rest, new_rest, set(callees)):
-        try:
-            old_e = parse_tokens(region.old, region.old_text) if region.old else None
-            new_e = parse_tokens(region.new, region.new_text) if region.new else None
-        except ParseError:
-            old_e = new_e = None
-        if old_e is None or new_e is None:
-            return _fail(
-                proof,
-                "differs",
-                f"the bodies differ beyond a parameter substitution: "
-                f"`{region.old_text or '(nothing)'}` became `{region.new_text or '(nothing)'}`",
-            )
-        if not unifier.unify(new_e, old_e):
-            detail = f" ({unifier.conflict})" if unifier.conflict else ""
-            return _fail(
-                proof,
-                "differs",
-                f"`{to_c(old_e)}` became `{to_c(new_e)}`, which no substitution of the new "
-                f"parameters explains{detail}",
-            )
-        proof.steps.append(f"`{to_c(old_e)}` became `{to_c(new_e)}`")
     for p in new_names:
         if p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
@@ -321,7 +365,7 @@ def _check_assertions(
             (
                 r
                 for r in unpaired_removed
-                if r.name == a.name and _parsed(r) == under
+                if r.name == a.name and r.rest == a.rest and _parsed(r) == under
             ),
             None,
         )
@@ -331,10 +375,14 @@ def _check_assertions(
             continue
         check = AssertionCheck(
             "added", a.text(), cond, to_c(under),
-            prove_always_false(under, profile, types=proof.types),
+            prove_always_false(under, profile, types=proof.types), a.guard,
         )
         proof.assertions.append(check)
         proof.steps.append(check.sentence())
+        if a.guard and check.result.status == "counter-model":
+            # dead or not depends on the caller: each call must make it false
+            proof.provisos.append(("new", a.text(), cond))
+            continue
         if not check.result.proved:
             status = "differs" if check.result.status == "counter-model" else "unknown"
             _fail(proof, status, check.sentence())
@@ -346,10 +394,13 @@ def _check_assertions(
             return
         check = AssertionCheck(
             "removed", r.text(), cond_r, to_c(cond_r),
-            prove_always_false(cond_r, profile, types=proof.types),
+            prove_always_false(cond_r, profile, types=proof.types), r.guard,
         )
         proof.assertions.append(check)
         proof.steps.append(check.sentence())
+        if r.guard and check.result.status == "counter-model":
+            proof.provisos.append(("old", r.text(), cond_r))
+            continue
         if not check.result.proved:
             status = "differs" if check.result.status == "counter-model" else "unknown"
             _fail(proof, status, check.sentence())

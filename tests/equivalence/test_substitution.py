@@ -318,3 +318,26 @@ def test_reordered_and_constified_parameters() -> None:
     assert ok.proved, ok.reason
     swapped = check_call(proof, c, call("r", ["f", "1", "n"], ["1", "f", "n"]), X86_64)
     assert swapped.status == "differs"
+
+
+def test_a_new_flag_every_caller_passes_as_false() -> None:
+    c = change("z", "struct page *pg", "struct page *pg, bool force",
+               "{\n\tprep(pg);\n\tfree_one(pg);\n}",
+               "{\n\tprep(pg);\n\tif (force) {\n\t\tflush_all();\n\t\tcount++;\n\t}\n"
+               "\tfree_one(pg);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved, proof.reason
+    assert "provided the added `if (force)" in proof.method()
+    assert check_call(proof, c, call("z", ["p"], ["p", "false"]), X86_64).proved
+    assert check_call(proof, c, call("z", ["p"], ["p", "0"]), X86_64).proved
+    on = check_call(proof, c, call("z", ["p"], ["p", "true"]), X86_64)
+    assert on.status == "unknown" and "runs for this call" in on.reason
+    maybe = check_call(proof, c, call("z", ["p"], ["p", "x > 2"]), X86_64)
+    assert not maybe.proved
+
+
+def test_an_if_whose_body_changed_under_the_substitution_is_still_unified() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tif (ready)\n\t\tuse(c - 1);\n}", "{\n\tif (ready)\n\t\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    assert proof.proved and not proof.provisos
