@@ -40,9 +40,11 @@ def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]
 
 def _clear_caches() -> None:
     """Forget memoised parses so each in-process run does the whole work."""
+    from patchscope.equivalence.callsite import _normal_spelling
     from patchscope.equivalence.cparse import parse_expr
 
     parse_expr.cache_clear()
+    _normal_spelling.cache_clear()
     try:
         from patchscope.csource import parse as csource_parse
     except ImportError:

@@ -10,6 +10,8 @@ trigger is reported even where the substitution does not hold.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
@@ -72,10 +74,16 @@ def _parse_arg(arg: Argument) -> Expr | None:
 
 
 def _normal_text(arg: Argument) -> str:
+    return _normal_spelling(arg.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normal_spelling(text: str) -> str:
+    """The argument's tokens without comments, one space apart."""
     try:
-        return " ".join(t.spelling for t in body_tokens(arg.text))
+        return " ".join(t.spelling for t in body_tokens(text))
     except Exception:
-        return " ".join(arg.text.split())
+        return " ".join(text.split())
 
 
 def _side_effect_free(e: Expr | None) -> bool:
@@ -163,7 +171,7 @@ def check_call(
             want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
-                    _caller_definitions(call, old_e))
+                    lambda: _caller_definitions(call, old_e))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -177,7 +185,7 @@ def check_call(
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
         have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
-                    body.types.get(r), profile, _caller_definitions(call, old_e))
+                    body.types.get(r), profile, lambda: _caller_definitions(call, old_e))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -235,7 +243,7 @@ def _equal(
     what: str,
     ctype: CType | None,
     profile: ArchProfile,
-    defs: tuple[Definitions, Definitions] | None = None,
+    lookup: Callable[[], tuple[Definitions, Definitions] | None] | None = None,
 ) -> str:
     """Compare one argument; record the step; return identity|z3|differs|unknown."""
     if have is None or want is None:
@@ -244,6 +252,7 @@ def _equal(
     if have == want:
         proof.steps.append(f"{param}: `{have_text}` is {what} `{to_c(want)}` (token identity)")
         return "identity"
+    defs = lookup() if lookup is not None else None
     if defs is not None:
         old_defs, new_defs = defs
         have_r, want_r = simplify(new_defs.resolve(have)), simplify(old_defs.resolve(want))
