@@ -62,6 +62,8 @@ def analyse_series(
             patch.findings.extend(search.findings)
             patch.findings.append(summary(search, patch.index))
         patch.mode = AnalysisMode.TREE_WHOLE
+        for site in patch.call_sites:
+            site.mode = patch.mode
     modes = [p.mode for p in series.patches]
     order = [AnalysisMode.MBOX, AnalysisMode.TREE, AnalysisMode.TREE_WHOLE]
     series.mode = (

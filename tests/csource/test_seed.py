@@ -93,6 +93,7 @@ def test_three_call_sites(seed: Series) -> None:
     assert {(c.file, c.caller, c.line) for c in calls} == CALLERS
     for c in calls:
         assert c.function == "free_pgtables" and c.complete
+        assert c.mode is only_patch(seed).mode
         assert c.old_args is not None and c.new_args is not None
         assert len(c.old_args) == 6 and len(c.new_args) == 7
         assert [a.param for a in c.new_args] == NEW
