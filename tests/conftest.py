@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,9 +13,14 @@ from tests.csource.kernel_tree import build_kernel_tree
 
 @pytest.fixture
 def kernel_tree(tmp_path: Path) -> Callable[..., Path]:
-    """Factory: ``kernel_tree("mm-extra-caller")`` -> a git repo of mm + overlays."""
+    """Factory: ``kernel_tree("mm-extra-caller")`` -> a fresh git repo of mm + overlays.
+
+    Each call builds a new repository, so a test may ask for several.
+    """
+    counter = itertools.count(1)
 
     def make(*layers: str) -> Path:
-        return build_kernel_tree(tmp_path / ("tree-" + "-".join(layers or ("mm",))), *layers)
+        name = f"tree{next(counter)}-" + "-".join(layers or ("mm",))
+        return build_kernel_tree(tmp_path / name, *layers)
 
     return make
