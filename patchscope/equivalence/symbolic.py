@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 TIMEOUT_MS = 5000
-OPTIMIZE_MS = 1000
+OPTIMIZE_MS = 200
 
 
 @dataclass
