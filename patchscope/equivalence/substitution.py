@@ -38,12 +38,13 @@ from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.ctypes import CType, type_from_spelling
 from patchscope.equivalence.expr_ast import (
     Expr,
+    free_chains,
     free_names,
     substitute,
     to_c,
 )
 from patchscope.equivalence.ptypes import type_problems
-from patchscope.equivalence.soundness import soundness_problem
+from patchscope.equivalence.soundness import global_like, soundness_problem
 from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
 from patchscope.equivalence.unify import CalleeSubstitution, Unifier
 from patchscope.errors import ParseError
@@ -316,6 +317,12 @@ def prove_body(
             proof.steps.append(f"new parameter {name} is not read by the body")
         else:
             proof.steps.append(f"substitution {name} := {to_c(e)}")
+    if proof.hunks_only:
+        read = sorted({c for e in [*proof.sigma.values(), *proof.tau.values()] if e is not None
+                       for c in free_chains(e) if not global_like(c)})
+        if read:
+            proof.steps.append(f"assumed (hunks only): the lines the patch does not show do not "
+                               f"write {', '.join(read)}")
     for name, e in proof.tau.items():
         proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
     proof.steps.extend(a for a in assumed if "->" in a or "." in a)
