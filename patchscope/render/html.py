@@ -251,6 +251,7 @@ def context(series: Series, options: CheckOptions) -> dict[str, Any]:
         "series": series,
         "options": options,
         "patches": patches,
+        "patch_anchors": {pv.patch.index: pv.anchor for pv in patches},
         "version": __version__,
         "csp": Markup(CSP),  # noqa: S704 - a constant, quoted as the CSP spec writes it
         "arch": options.arch,
