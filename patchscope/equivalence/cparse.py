@@ -103,6 +103,9 @@ class _Parser:
         cond = self.binary(BINARY_PREC["||"])
         if self.at("?"):
             self.take()
+            if self.at(":"):  # GNU "a ?: b": a when it is true, else b
+                self.take()
+                return Cond(cond, cond, self.expression())
             then = self.expression()
             self.expect(":")
             other = self.expression()

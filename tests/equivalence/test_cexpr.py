@@ -149,3 +149,8 @@ def test_casts_to_unknown_typedefs_parse_but_are_not_evaluated() -> None:
     assert e == parse_expr("(gfp_t) ( flags|__GFP_ZERO )")
     with pytest.raises(EvalError, match="unknown type"):
         ev("(gfp_t)f", f=1)
+
+
+def test_gnu_elvis() -> None:
+    assert parse_expr("a ?: b") == parse_expr("a ? a : b")
+    assert ev("x ?: 7", x=0) == 7 and ev("x ?: 7", x=3) == 3
