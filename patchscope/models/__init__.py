@@ -1,0 +1,57 @@
+"""Kernel models: Python re-implementations of kernel routines, by function.
+
+The equivalence stage asks :func:`find_model` for the model of a changed
+function and runs each call site's old and new arguments through it
+(:meth:`KernelModel.check_call`).  A new modelled routine is one new module
+that subclasses :class:`KernelModel` and is listed in ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from patchscope.arch import ArchProfile
+from patchscope.core import CallSite, Counterexample, SignatureChange, Verdict
+from patchscope.progress import Progress
+
+
+@dataclass
+class ModelResult:
+    """The model's verdict on one call site, and a scenario where the new
+    call's assertion (WARN) fires, if it found one."""
+
+    verdict: Verdict
+    assertion: Counterexample | None = None
+
+
+class KernelModel:
+    """One modelled kernel function."""
+
+    function = ""
+
+    def check_call(self, change: SignatureChange, call: CallSite, profile: ArchProfile, *,
+                   scenarios: int, seed: int, progress: Progress) -> ModelResult:
+        """Run *call*'s old and new arguments over many scenarios on *profile*."""
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, KernelModel] = {}
+_MODULES = ("patchscope.models.free_pgtables",)
+
+
+def register(model: KernelModel) -> KernelModel:
+    """Make *model* the model of ``model.function``."""
+    _REGISTRY[model.function] = model
+    return model
+
+
+def find_model(change: SignatureChange) -> KernelModel | None:
+    """The model of *change*'s function, or None when it is not modelled."""
+    if not _REGISTRY:
+        for name in _MODULES:
+            importlib.import_module(name)
+    return _REGISTRY.get(change.function)
+
+
+__all__ = ["KernelModel", "ModelResult", "find_model", "register"]

@@ -1,0 +1,221 @@
+"""A call site's context and arguments, bound to a scenario's values.
+
+The caller's text before the call says which tree the walk uses and where it
+starts (the last ``mas_set``/``vma_iter_set`` on the maple state passed).
+Caller names get the values ``mm/vma.c`` gives them: ``vma`` the first VMA
+handed over, ``prev``/``next`` the neighbours of the region being unmapped,
+``vms->unmap_start``/``unmap_end`` their bounds; any other name is a free
+value tried over the layout's interesting points.  Old and new arguments of
+one call are evaluated under the same binding.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from patchscope.arch import ArchProfile
+from patchscope.clang import tokenize
+from patchscope.core import Argument, CallSite
+from patchscope.equivalence.cexpr import (
+    EvalError,
+    Expr,
+    Member,
+    Num,
+    evaluate,
+    free_names,
+    parse_expr,
+    to_c,
+    walk,
+)
+from patchscope.errors import ParseError
+from patchscope.models.maple import Vma
+from patchscope.models.roles import Roles, SideRoles
+from patchscope.models.scenarios import DETACHED, MM, Scenario
+
+KNOWN_NAMES = frozenset({"vma", "prev", "next", "vms"})
+MAX_FREE_NAMES = 2
+
+
+class BindError(Exception):
+    """An argument cannot be bound: the verdict is unknown, with this reason."""
+
+
+@dataclass
+class Vms:
+    """The fields of ``struct vma_munmap_struct`` a call may read."""
+
+    vma: Vma
+    prev: Vma | None
+    next: Vma | None
+    unmap_start: int
+    unmap_end: int
+    start: int
+    end: int
+    vma_count: int
+
+
+def _key(text: str) -> str:
+    t = "".join(text.split()).lstrip("&")
+    for suffix in (".mas", "->mas"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+    return t
+
+
+def _last_set(context: str | None, mas_text: str) -> tuple[str, str] | None:
+    """The last ``mas_set(X, E)``/``vma_iter_set(X, E)`` on *mas_text*: (X, E)."""
+    if not context:
+        return None
+    tokens = [t for t in tokenize(context) if t.kind != "COMMENT"]
+    found = None
+    for i, t in enumerate(tokens):
+        if t.spelling not in ("mas_set", "vma_iter_set") or i + 1 >= len(tokens):
+            continue
+        if tokens[i + 1].spelling != "(":
+            continue
+        depth, args, cur = 0, [], []
+        for tok in tokens[i + 2:]:
+            if tok.spelling == "(":
+                depth += 1
+            elif tok.spelling == ")":
+                if depth == 0:
+                    args.append(cur)
+                    break
+                depth -= 1
+            elif tok.spelling == "," and depth == 0:
+                args.append(cur)
+                cur = []
+                continue
+            cur.append(tok)
+        if len(args) == 2:
+            x = " ".join(a.spelling for a in args[0])
+            e = " ".join(a.spelling for a in args[1])
+            if _key(x) == _key(mas_text):
+                found = (x, e)
+    return found
+
+
+def _arg_for(args: list[Argument], side: SideRoles, name: str) -> Argument:
+    names = [p.name for p in side.params]
+    if len(args) == len(names):
+        return args[names.index(name)]
+    for a in args:
+        if a.param == name:
+            return a
+    raise BindError(f"no argument is aligned to parameter {name}")
+
+
+def _parse(arg: Argument) -> Expr:
+    try:
+        return parse_expr(arg.text)
+    except ParseError as exc:
+        raise BindError(f"cannot read argument `{arg.text}`: {exc}") from None
+
+
+class Binder:
+    """Evaluates one call site's old and new arguments in scenarios."""
+
+    def __init__(self, roles: Roles, call: CallSite, profile: ArchProfile) -> None:
+        if call.old_args is None or call.new_args is None:
+            raise BindError("the call has no old or no new arguments to compare")
+        self.profile = profile
+        self.macros = set(profile.macros)
+        self.sides: list[dict[str, Expr]] = []  # per side: param -> argument expression
+        self.vma_exprs: list[Expr] = []
+        for side, args in ((roles.old, call.old_args), (roles.new, call.new_args)):
+            wanted = (side.names() - self.macros) | {side.vma_param}
+            exprs = {n: _parse(_arg_for(args, side, n)) for n in wanted
+                     if n in {p.name for p in side.params}}
+            self.sides.append(exprs)
+            self.vma_exprs.append(exprs[side.vma_param])
+        mas_arg = _arg_for(call.new_args, roles.new, roles.new.mas_param).text
+        self.mas_text = mas_arg
+        found = _last_set(call.new_context or call.old_context, mas_arg)
+        self.start: dict[str, Expr | None] = {}
+        if found is None:
+            self.trees: tuple[str, ...] = (MM, DETACHED)
+            self.start = {MM: None, DETACHED: None}
+            self.context = (f"no mas_set()/vma_iter_set() on `{mas_arg}` before the call: "
+                            "both trees tried (mm from vma->vm_end, detached from 1)")
+        else:
+            x, e = found
+            try:
+                start = parse_expr(e)
+            except ParseError as exc:
+                raise BindError(f"cannot read the start position `{e}`: {exc}") from None
+            if "detach" in _key(x):
+                self.trees = (DETACHED,)
+            elif isinstance(start, Num):
+                self.trees = (MM, DETACHED)
+            else:
+                self.trees = (MM,)
+            self.start = {t: start for t in self.trees}
+            self.context = (f"{'/'.join(self.trees)} tree from `{x.split('(')[0]}` set to "
+                            f"`{to_c(start)}`")
+        names: set[str] = set()
+        for exprs in self.sides:
+            for ex in exprs.values():
+                names |= free_names(ex)
+        for ex in self.start.values():
+            if ex is not None:
+                names |= free_names(ex)
+        self.free = sorted(names - KNOWN_NAMES - self.macros)
+        for n in self.free:
+            for ex in [*self.sides[0].values(), *self.sides[1].values()]:
+                if any(isinstance(s, Member) and getattr(s.base, "name", None) == n
+                       for s in walk(ex)):
+                    raise BindError(f"cannot bind `{n}`: a pointer the caller's context "
+                                    "does not define")
+        if len(self.free) > MAX_FREE_NAMES:
+            raise BindError(f"too many free names to bind: {', '.join(self.free)}")
+        self._cache: dict[tuple[object, ...], object] = {}
+
+    def env(self, sc: Scenario) -> dict[str, object]:
+        p = self.profile
+        first = sc.vmas[sc.first]
+        prev, nxt = sc.prev, sc.next
+        vms = Vms(first, prev, nxt, prev.vm_end if prev else p.first_user_address,
+                  nxt.vm_start if nxt else p.user_pgtables_ceiling, first.vm_start,
+                  sc.vmas[sc.last].vm_end, sc.last - sc.first + 1)
+        return {"vma": first, "prev": prev, "next": nxt, "vms": vms}
+
+    def free_values(self, sc: Scenario) -> list[int]:
+        p = self.profile
+        pts = {0, p.first_user_address, p.user_pgtables_ceiling}
+        for v in sc.vmas:
+            pts |= {v.vm_start, v.vm_end}
+        return sorted(pts)
+
+    def bindings(self, sc: Scenario, sample: int | None = None) -> Iterator[dict[str, object]]:
+        """The caller environments of *sc*: one per choice of free values."""
+        env = self.env(sc)
+        if not self.free:
+            yield env
+            return
+        values = self.free_values(sc)
+        if sample is not None:  # random scenarios: one choice
+            yield {**env, **{n: values[(sample + 7 * i) % len(values)]
+                             for i, n in enumerate(self.free)}}
+            return
+        for combo in itertools.product(values, repeat=len(self.free)):
+            yield {**env, **dict(zip(self.free, combo, strict=True))}
+
+    def value(self, expr: Expr, env: dict[str, object], key: tuple[object, ...]) -> object:
+        """``evaluate`` memoised on the binding's key (the values it holds)."""
+        k = (id(expr), key)
+        hit = self._cache.get(k, self)
+        if hit is self:
+            hit = evaluate(expr, env, self.profile)
+            self._cache[k] = hit
+        return hit
+
+    def start_index(self, sc: Scenario, env: dict[str, object], key: tuple[object, ...]) -> int:
+        expr = self.start.get(sc.tree)
+        if expr is None:
+            return sc.vmas[sc.first].vm_end if sc.tree == MM else 1
+        v = self.value(expr, env, key)
+        if not isinstance(v, int):
+            raise EvalError(f"start position `{to_c(expr)}` is not a number")
+        return v

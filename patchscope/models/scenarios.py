@@ -1,0 +1,133 @@
+"""Memory layouts to run calls on: an exhaustive grid, then seeded random ones.
+
+The grid places up to three VMAs on addresses where the rules change (0, one
+page, either side of PMD, PUD and PGDIR boundaries, the arch's first user
+address and page-table ceiling, the top of the address space), in order of
+simplicity, so the first difference found is a smallest one.  Each layout is
+tried with every choice of first VMA, in the mm tree with and without an
+XA_ZERO_ENTRY after it, and in the detached tree with every run of VMAs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from patchscope.arch import ArchProfile
+from patchscope.models.maple import Vma
+
+MM, DETACHED = "mm", "detached"
+# eleven points keep three-VMA layouts to a few thousand
+GRID_POINTS = 11
+
+
+@dataclass(frozen=True)
+class Scenario:
+    vmas: tuple[Vma, ...]
+    tree: str  # MM | DETACHED
+    first: int  # layout index of the first VMA handed to free_pgtables()
+    last: int  # last VMA of the region being unmapped (detached: the tree's last entry)
+    zero_at: int | None = None  # layout index replaced by XA_ZERO_ENTRY (mm tree only)
+
+    @property
+    def prev(self) -> Vma | None:
+        return self.vmas[self.first - 1] if self.first > 0 else None
+
+    @property
+    def next(self) -> Vma | None:
+        i = self.last + 1
+        if i >= len(self.vmas) or (self.zero_at is not None and i >= self.zero_at):
+            return None
+        return self.vmas[i]
+
+    def with_vmas(self, spans: list[tuple[int, int]]) -> Scenario:
+        return Scenario(tuple(Vma(i, s, e) for i, (s, e) in enumerate(spans)), self.tree,
+                        self.first, self.last, self.zero_at)
+
+
+def grid_points(profile: ArchProfile) -> list[int]:
+    """Addresses that matter, simplest first (the order counterexamples prefer)."""
+    p, m, u, g, top = (profile.page_size, profile.pmd_size, profile.pud_size,
+                       profile.pgdir_size, profile.top)
+    first, ceiling = profile.first_user_address, profile.user_pgtables_ceiling
+    pts = [0, p, m, m + p, m - p, u, g, top - p]
+    pts += [x for x in (first, ceiling, ceiling + m) if x]
+    pts += [top - m, u + m]
+    out: list[int] = []
+    for x in pts:
+        if 0 <= x < top and x not in out:
+            out.append(x)
+    return out[:GRID_POINTS]
+
+
+def _layouts(points: list[int], n: int) -> Iterator[tuple[tuple[int, int], ...]]:
+    """Every way to place *n* disjoint VMAs on *points* (adjacent allowed)."""
+    ordered = sorted(points)
+    for combo in itertools.combinations_with_replacement(range(len(ordered)), 2 * n):
+        vals = [ordered[i] for i in combo]
+        if any(vals[2 * k] >= vals[2 * k + 1] for k in range(n)):
+            continue
+        yield tuple((vals[2 * k], vals[2 * k + 1]) for k in range(n))
+
+
+def _choices(vmas: tuple[Vma, ...], trees: tuple[str, ...]) -> Iterator[Scenario]:
+    n = len(vmas)
+    for tree in trees:
+        for first in range(n):
+            if tree == MM:
+                yield Scenario(vmas, MM, first, first)
+                for z in range(first + 1, n):
+                    yield Scenario(vmas, MM, first, first, z)
+            else:
+                for last in range(first, n):
+                    yield Scenario(vmas, DETACHED, first, last)
+
+
+def grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int = 3) -> list[Scenario]:
+    """The exhaustive part, fewest VMAs first, then simplest addresses."""
+    points = grid_points(profile)
+    rank = {x: i for i, x in enumerate(points)}
+    out: list[Scenario] = []
+    for n in range(1, max_vmas + 1):
+        layouts = sorted(_layouts(points, n),
+                         key=lambda lay: (sum(rank[a] + rank[b] for a, b in lay), lay))
+        for lay in layouts:
+            vmas = tuple(Vma(i, s, e) for i, (s, e) in enumerate(lay))
+            out.extend(_choices(vmas, trees))
+    return out
+
+
+def random_scenarios(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
+                     max_vmas: int = 12) -> list[Scenario]:
+    """*count* random layouts of up to *max_vmas* VMAs; the same for the same seed."""
+    rng = random.Random(seed)
+    page, pmd = profile.page_size, profile.pmd_size
+    pts = grid_points(profile)
+    top = profile.top
+    out: list[Scenario] = []
+    while len(out) < count:
+        n = rng.randint(1, max_vmas)
+        cuts: set[int] = set()
+        while len(cuts) < 2 * n:
+            r = rng.random()
+            if r < 0.3:  # near a point that matters
+                x = rng.choice(pts) + rng.randint(-3, 3) * rng.choice((page, pmd))
+            elif r < 0.7:  # clustered: within a few PMDs of one another
+                base = rng.choice(pts)
+                x = base + rng.randint(0, 64) * page + rng.randint(0, 3) * pmd
+            else:
+                x = rng.randrange(0, top // page) * page
+            if 0 <= x < top:
+                cuts.add(x)
+        vals = sorted(cuts)
+        vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))
+        tree = rng.choice(trees)
+        first = rng.randrange(n)
+        if tree == MM:
+            zero = rng.randrange(first + 1, n) if n > first + 1 and rng.random() < 0.25 else None
+            out.append(Scenario(vmas, MM, first, first, zero))
+        else:
+            out.append(Scenario(vmas, DETACHED, first, rng.randrange(first, n)))
+    return out
