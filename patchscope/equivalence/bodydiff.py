@@ -302,6 +302,56 @@ def _enclosing_call(
     return None
 
 
+def _lines(tokens: list[Token], lo: int, hi: int) -> list[tuple[tuple[str, ...], int, int]]:
+    """Tokens lo..hi grouped by source line: (spellings, start, end)."""
+    out: list[tuple[tuple[str, ...], int, int]] = []
+    k = lo
+    while k < hi:
+        m = k
+        while m < hi and tokens[m].line == tokens[k].line:
+            m += 1
+        out.append((tuple(t.spelling for t in tokens[k:m]), k, m))
+        k = m
+    return out
+
+
+def differing_spans(old: list[Token], new: list[Token]) -> list[list[int]]:
+    """[i1, i2, j1, j2] runs where the token streams differ.
+
+    A token-level diff of whole bodies is quadratic on code's repetitive
+    tokens, so the common ends are set aside, the rest is diffed line by
+    line, and only differing lines token by token.
+    """
+    a = [t.spelling for t in old]
+    b = [t.spelling for t in new]
+    lo = 0
+    while lo < len(a) and lo < len(b) and a[lo] == b[lo]:
+        lo += 1
+    hi_a, hi_b = len(a), len(b)
+    while hi_a > lo and hi_b > lo and a[hi_a - 1] == b[hi_b - 1]:
+        hi_a -= 1
+        hi_b -= 1
+    if lo == hi_a and lo == hi_b:
+        return []
+    lines_a, lines_b = _lines(old, lo, hi_a), _lines(new, lo, hi_b)
+    by_line = difflib.SequenceMatcher(
+        None, [x[0] for x in lines_a], [x[0] for x in lines_b], autojunk=False
+    )
+    spans: list[list[int]] = []
+    for tag, l1, l2, m1, m2 in by_line.get_opcodes():
+        if tag == "equal":
+            continue
+        i1 = lines_a[l1][1] if l1 < len(lines_a) else hi_a
+        i2 = lines_a[l2 - 1][2] if l2 > l1 else i1
+        j1 = lines_b[m1][1] if m1 < len(lines_b) else hi_b
+        j2 = lines_b[m2 - 1][2] if m2 > m1 else j1
+        tokens = difflib.SequenceMatcher(None, a[i1:i2], b[j1:j2], autojunk=False)
+        for t, x1, x2, y1, y2 in tokens.get_opcodes():
+            if t != "equal":
+                spans.append([i1 + x1, i1 + x2, j1 + y1, j1 + y2])
+    return spans
+
+
 def diff_regions(
     old: list[Token], new: list[Token], calls: set[str] | frozenset[str] = frozenset()
 ) -> list[Region]:
@@ -312,12 +362,7 @@ def diff_regions(
     widened to the whole call when the callee is one of *calls*: functions
     whose own parameters changed, so that the call can be compared through
     their substitution."""
-    matcher = difflib.SequenceMatcher(
-        None, [t.spelling for t in old], [t.spelling for t in new], autojunk=False
-    )
-    spans = [
-        [i1, i2, j1, j2] for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
-    ]
+    spans = differing_spans(old, new)
     while True:
         widened = []
         for i1, i2, j1, j2 in spans:
