@@ -121,6 +121,11 @@ def decide_call(
 def _combine(verdict: Verdict, proof: CallProof, result: Any, call: CallSite, patch: Patch,
              options: CheckOptions) -> Verdict:
     model_v: Verdict = result.verdict
+    if model_v.kind is VerdictKind.VERIFIED and not model_v.scenarios:
+        # sampling that sampled nothing is no evidence
+        model_v = Verdict(VerdictKind.UNKNOWN, model_v.method,
+                          f"the model ran no scenario ({model_v.reason})", Basis.NONE,
+                          arch=model_v.arch, steps=list(model_v.steps))
     assertion: Counterexample | None = getattr(result, "assertion", None)
     if assertion is not None:
         patch.findings.append(Finding(

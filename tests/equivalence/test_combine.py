@@ -117,3 +117,12 @@ def test_a_failing_model_is_an_error_finding(monkeypatch: pytest.MonkeyPatch) ->
                            CheckOptions("x"), Progress(False))
     assert v.kind is VerdictKind.PROVED  # the proof stands; the failure is reported
     assert [f.check for f in patch.findings] == ["engine-error"]
+
+
+def test_verified_on_no_scenario_is_no_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = Verdict(VerdictKind.VERIFIED, "model free_pgtables", "nothing ran", Basis.SAMPLING,
+                    scenarios=0, seed=7, arch="x86_64")
+    v, _ = run(monkeypatch, FixedModel(empty), BAD)
+    assert v.kind is VerdictKind.UNKNOWN
+    v, _ = run(monkeypatch, FixedModel(empty), GOOD)
+    assert v.kind is VerdictKind.PROVED and "agreed" not in v.method
