@@ -16,14 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
-from patchscope.clang import tokenize
+from patchscope.clang import Token, tokenize
 from patchscope.core import Argument, CallSite
 from patchscope.equivalence.cexpr import (
     EvalError,
     Expr,
     Member,
     Num,
+    chain_text,
     evaluate,
+    free_chains,
     free_names,
     parse_expr,
     to_c,
@@ -42,7 +44,7 @@ class BindError(Exception):
     """An argument cannot be bound: the verdict is unknown, with this reason."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Vms:
     """The fields of ``struct vma_munmap_struct`` a call may read."""
 
@@ -54,6 +56,15 @@ class Vms:
     start: int
     end: int
     vma_count: int
+
+
+def _read(env: dict[str, object], chain: tuple[str, ...]) -> object:
+    """The value a member chain reads (what the memo keys on), or None."""
+    v: object = env.get(chain[0])
+    if len(chain) > 1:
+        for f in chain[1:]:
+            v = getattr(v, f, None)
+    return v
 
 
 def _key(text: str) -> str:
@@ -75,7 +86,9 @@ def _last_set(context: str | None, mas_text: str) -> tuple[str, str] | None:
             continue
         if tokens[i + 1].spelling != "(":
             continue
-        depth, args, cur = 0, [], []
+        depth = 0
+        args: list[list[Token]] = []
+        cur: list[Token] = []
         for tok in tokens[i + 2:]:
             if tok.spelling == "(":
                 depth += 1
@@ -158,9 +171,9 @@ class Binder:
         for exprs in self.sides:
             for ex in exprs.values():
                 names |= free_names(ex)
-        for ex in self.start.values():
-            if ex is not None:
-                names |= free_names(ex)
+        for st in self.start.values():
+            if st is not None:
+                names |= free_names(st)
         self.free = sorted(names - KNOWN_NAMES - self.macros)
         for n in self.free:
             for ex in [*self.sides[0].values(), *self.sides[1].values()]:
@@ -171,6 +184,7 @@ class Binder:
         if len(self.free) > MAX_FREE_NAMES:
             raise BindError(f"too many free names to bind: {', '.join(self.free)}")
         self._cache: dict[tuple[object, ...], object] = {}
+        self._recs: dict[int, tuple[bool, tuple[tuple[str, ...], ...]]] = {}
 
     def env(self, sc: Scenario) -> dict[str, object]:
         p = self.profile
@@ -202,20 +216,32 @@ class Binder:
         for combo in itertools.product(values, repeat=len(self.free)):
             yield {**env, **dict(zip(self.free, combo, strict=True))}
 
-    def value(self, expr: Expr, env: dict[str, object], key: tuple[object, ...]) -> object:
-        """``evaluate`` memoised on the binding's key (the values it holds)."""
-        k = (id(expr), key)
+    def value(self, expr: Expr, env: dict[str, object]) -> object:
+        """``evaluate``, memoised on the values of the member chains *expr* reads."""
+        rec = self._recs.get(id(expr))
+        if rec is None:
+            chains = tuple(tuple(c.replace("->", ".").split("."))
+                           for c in sorted(free_chains(expr)))
+            own = chain_text(expr)
+            plain = own is not None and not free_names(expr) & self.macros
+            if plain and own is not None:
+                chains = (tuple(own.replace("->", ".").split(".")),)
+            rec = self._recs[id(expr)] = (plain, chains)
+        plain, chains = rec
+        if plain:  # a name or a member chain: its value is the field read, no arithmetic
+            return _read(env, chains[0])
+        k = (id(expr), *[_read(env, c) for c in chains])
         hit = self._cache.get(k, self)
         if hit is self:
             hit = evaluate(expr, env, self.profile)
             self._cache[k] = hit
         return hit
 
-    def start_index(self, sc: Scenario, env: dict[str, object], key: tuple[object, ...]) -> int:
+    def start_index(self, sc: Scenario, env: dict[str, object]) -> int:
         expr = self.start.get(sc.tree)
         if expr is None:
             return sc.vmas[sc.first].vm_end if sc.tree == MM else 1
-        v = self.value(expr, env, key)
+        v = self.value(expr, env)
         if not isinstance(v, int):
             raise EvalError(f"start position `{to_c(expr)}` is not a number")
         return v

@@ -16,10 +16,10 @@ from patchscope.core import Basis, CallSite, Counterexample, SignatureChange, Ve
 from patchscope.equivalence.cexpr import EvalError, Expr, to_c
 from patchscope.models import KernelModel, ModelResult, register
 from patchscope.models import counterexample as cx
-from patchscope.models.binding import BindError, Binder
+from patchscope.models.binding import Binder, BindError
 from patchscope.models.loop import CalleeValues, Observation, run_free_pgtables
 from patchscope.models.maple import MapleTree, Vma
-from patchscope.models.pgtable import Runs, TableGeometry
+from patchscope.models.pgtable import Freed, Runs, TableGeometry
 from patchscope.models.roles import Roles, RolesError, SideRoles, establish
 from patchscope.models.scenarios import MM, Scenario, grid, random_scenarios
 from patchscope.progress import Progress
@@ -44,56 +44,67 @@ class Runner:
         self.binder = binder
         self.profile = profile
         self.geo = TableGeometry.of(profile)
-        self.memo: dict[tuple[object, ...], tuple[tuple[Runs, ...], tuple[tuple[int, int, int], ...]]] = {}
+        self.memo: dict[tuple[object, ...], tuple[tuple[Runs, ...], Freed]] = {}
+        self.layouts: dict[tuple[object, ...], tuple[MapleTree, tuple[Runs, ...]]] = {}
         self.values_memo: dict[tuple[object, ...], CalleeValues] = {}
         self.role_text = {
             "old": {k: to_c(v) for k, v in roles.old.exprs.items()},
             "new": {k: to_c(v) for k, v in roles.new.exprs.items()},
         }
 
-    def _callee(self, side: int, roles: SideRoles, params: dict[str, object]) -> CalleeValues:
-        key = (side, tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int))))
+    def _callee(self, roles: SideRoles, params: dict[str, object]) -> CalleeValues:
+        key = (id(roles), *params.values())
         hit = self.values_memo.get(key)
-        if hit is not None:
-            return hit
-        env = params
-        p = self.profile
-        from patchscope.equivalence.cexpr import evaluate
+        if hit is None:
+            hit = self.values_memo[key] = self._callee_values(roles, params)
+        return hit
+
+    def _callee_values(self, roles: SideRoles, params: dict[str, object]) -> CalleeValues:
+        value = self.binder.value
 
         def num(e: Expr) -> int:
-            v = evaluate(e, env, p)
+            v = value(e, params)
             if not isinstance(v, int):
                 raise EvalError(f"`{to_c(e)}` is not a number")
             return v
-        warn = bool(evaluate(roles.warn, env, p)) if roles.warn is not None else False
+        warn = bool(value(roles.warn, params)) if roles.warn is not None else False
         ex = roles.exprs
-        hit = CalleeValues(num(ex["first_bound"]), num(ex["gather_bound"]), num(ex["floor"]),
-                           num(ex["ceiling"]), warn)
-        self.values_memo[key] = hit
+        return CalleeValues(num(ex["first_bound"]), num(ex["gather_bound"]), num(ex["floor"]),
+                            num(ex["ceiling"]), warn)
+
+    def _layout(self, sc: Scenario) -> tuple[MapleTree, tuple[Runs, ...]]:
+        """The tree walked and the tables present; shared by a layout's choices."""
+        key = (sc.vmas, sc.zero_at) if sc.tree == MM else (sc.vmas, sc.first, sc.last)
+        hit = self.layouts.get(key)
+        if hit is None:
+            vmas = list(sc.vmas)
+            if sc.tree == MM:
+                tree = MapleTree.by_address(vmas, sc.zero_at)
+                # past an XA_ZERO_ENTRY the tree holds the parent's VMAs: no tables here
+                owned = vmas if sc.zero_at is None else vmas[: sc.zero_at]
+            else:
+                tree = MapleTree.by_sequence(vmas[sc.first: sc.last + 1])
+                owned = vmas
+            hit = (tree, self.geo.present_for([(v.vm_start, v.vm_end) for v in owned]))
+            if len(self.layouts) > 4096:
+                self.layouts.clear()
+            self.layouts[key] = hit
         return hit
 
     def run(self, sc: Scenario, sample: int | None = None) -> list[Outcome]:
         b = self.binder
         vmas = list(sc.vmas)
-        if sc.tree == MM:
-            tree = MapleTree.by_address(vmas, sc.zero_at)
-            owned = vmas if sc.zero_at is None else vmas[: sc.zero_at]
-        else:
-            tree = MapleTree.by_sequence(vmas[sc.first: sc.last + 1])
-            owned = vmas
-        present = self.geo.present_for([(v.vm_start, v.vm_end) for v in owned])
+        tree, present = self._layout(sc)
         out = []
-        base_key = (sc.vmas, sc.first, sc.last, sc.zero_at)
         for env in b.bindings(sc, sample):
-            key = base_key + tuple(env.get(n) for n in b.free)  # type: ignore[operator]
-            start = b.start_index(sc, env, key)
+            start = b.start_index(sc, env)
             sides = []
             for i, roles in enumerate((self.roles.old, self.roles.new)):
-                params = {n: b.value(e, env, key) for n, e in b.sides[i].items()}
+                params = {n: b.value(e, env) for n, e in b.sides[i].items()}
                 first = params[roles.vma_param]
                 if not isinstance(first, Vma):
                     break  # NULL first VMA: the kernel would not call this
-                sides.append((params, first, self._callee(i, roles, params)))
+                sides.append((params, first, self._callee(roles, params)))
             if len(sides) < 2:
                 continue
             (op, of, ov), (np_, nf, nv) = sides
@@ -167,6 +178,9 @@ class FreePgtablesModel(KernelModel):
                     break
         except EvalError as exc:
             return _unknown(f"cannot evaluate an argument or role: {exc}", profile)
+        if ran == 0:
+            return _unknown("no scenario could be bound: the first VMA argument is never a VMA "
+                            "of the layout", profile)
         assertion = None
         if warned is not None:
             sc, o = warned
@@ -193,8 +207,6 @@ class FreePgtablesModel(KernelModel):
                 Basis.COUNTEREXAMPLE, scenarios=ran, seed=seed, arch=profile.name,
                 counterexample=ce, steps=steps)
             return ModelResult(verdict, assertion)
-        n_grid = sum(len(runner.run(s)) for s in ()) or None  # placeholder removed below
-        del n_grid
         verdict = Verdict(
             VerdictKind.VERIFIED,
             f"free_pgtables model: {ran} scenarios (grid {ran - len(random_sc)} + "

@@ -83,7 +83,7 @@ class TableGeometry:
 
     def present_for(self, ranges: list[tuple[int, int]]) -> tuple[Runs, ...]:
         """The tables that map each [start, end) of *ranges*, per level."""
-        out = []
+        out: list[Runs] = []
         for level, span in enumerate(self.spans):
             if not self.real[level]:
                 out.append(())

@@ -87,7 +87,9 @@ def _calls(tokens: list[Token], names: tuple[str, ...]) -> list[tuple[str, list[
             continue
         if i + 1 >= len(tokens) or tokens[i + 1].spelling != "(":
             continue
-        depth, args, cur = 0, [], []
+        depth = 0
+        args: list[list[Token]] = []
+        cur: list[Token] = []
         for tok in tokens[i + 2:]:
             if tok.spelling in "([{" and tok.kind == "PUNCTUATION":
                 depth += 1

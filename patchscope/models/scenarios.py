@@ -21,6 +21,9 @@ from patchscope.models.maple import Vma
 MM, DETACHED = "mm", "detached"
 # eleven points keep three-VMA layouts to a few thousand
 GRID_POINTS = 11
+# scenario lists are the same for every call site of a run: built once
+_GRIDS: dict[tuple[object, ...], tuple[Scenario, ...]] = {}
+_RANDOM: dict[tuple[object, ...], tuple[Scenario, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,15 @@ def _choices(vmas: tuple[Vma, ...], trees: tuple[str, ...]) -> Iterator[Scenario
                     yield Scenario(vmas, DETACHED, first, last)
 
 
-def grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int = 3) -> list[Scenario]:
+def grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int = 3) -> tuple[Scenario, ...]:
     """The exhaustive part, fewest VMAs first, then simplest addresses."""
+    key = (profile.name, profile.bits, profile.pmd_size, trees, max_vmas)
+    if key not in _GRIDS:
+        _GRIDS[key] = _grid(profile, trees, max_vmas)
+    return _GRIDS[key]
+
+
+def _grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int) -> tuple[Scenario, ...]:
     points = grid_points(profile)
     rank = {x: i for i, x in enumerate(points)}
     out: list[Scenario] = []
@@ -96,12 +106,22 @@ def grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int = 3) -> lis
         for lay in layouts:
             vmas = tuple(Vma(i, s, e) for i, (s, e) in enumerate(lay))
             out.extend(_choices(vmas, trees))
-    return out
+    return tuple(out)
 
 
 def random_scenarios(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
-                     max_vmas: int = 12) -> list[Scenario]:
+                     max_vmas: int = 12) -> tuple[Scenario, ...]:
     """*count* random layouts of up to *max_vmas* VMAs; the same for the same seed."""
+    key = (profile.name, profile.bits, profile.pmd_size, trees, count, seed, max_vmas)
+    if key not in _RANDOM:
+        if len(_RANDOM) > 8:
+            _RANDOM.clear()
+        _RANDOM[key] = _random(profile, trees, count, seed, max_vmas)
+    return _RANDOM[key]
+
+
+def _random(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
+            max_vmas: int) -> tuple[Scenario, ...]:
     rng = random.Random(seed)
     page, pmd = profile.page_size, profile.pmd_size
     pts = grid_points(profile)
@@ -130,4 +150,4 @@ def random_scenarios(profile: ArchProfile, trees: tuple[str, ...], count: int, s
             out.append(Scenario(vmas, MM, first, first, zero))
         else:
             out.append(Scenario(vmas, DETACHED, first, rng.randrange(first, n)))
-    return out
+    return tuple(out)
