@@ -118,9 +118,12 @@ class Runner:
             out.append(Outcome(start, op, np_, old, new))
         return out
 
-    def differs(self, sc: Scenario) -> Outcome | None:
+    def differs(self, sc: Scenario, acts: bool) -> Outcome | None:
+        """An outcome of *sc* where old and new differ (in what they do, if *acts*)."""
         for o in self.run(sc):
-            if cx.difference(o.old, o.new, self.geo.spans) is not None:
+            if acts and _acts(o.old) != _acts(o.new):
+                return o
+            if not acts and cx.difference(o.old, o.new, self.geo.spans) is not None:
                 return o
         return None
 
@@ -135,6 +138,22 @@ class Runner:
                  for role, text in d.items()}
         return cx.make(self.profile.name, sc, o.start, roles, o.old_args, o.new_args, o.old,
                        o.new, self.geo.spans, what)
+
+
+def _show(v: object) -> str:
+    if isinstance(v, Vma):
+        return v.label
+    return f"{v:#x}" if isinstance(v, int) else "NULL" if v is None else str(v)
+
+
+def _warn_text(roles: Roles) -> str:
+    w = roles.new.warn
+    return f"WARN_ON_ONCE({to_c(w)})" if w is not None else "the WARN"
+
+
+def _acts(obs: Observation) -> tuple[object, ...]:
+    """What a call does to the mm, its WARN aside."""
+    return (obs.unlinked, obs.pgd_calls, obs.freed)
 
 
 def _unknown(reason: str, profile: ArchProfile) -> ModelResult:
@@ -160,6 +179,7 @@ class FreePgtablesModel(KernelModel):
         random_sc = random_scenarios(profile, binder.trees, scenarios, seed)
         ran = 0
         found: tuple[Scenario, Outcome, str] | None = None
+        behaves: tuple[Scenario, Outcome, str] | None = None
         warned: tuple[Scenario, Outcome] | None = None
         try:
             for n, (sc, sample) in enumerate(
@@ -170,12 +190,18 @@ class FreePgtablesModel(KernelModel):
                     ran += 1
                     if warned is None and o.new.warn:
                         warned = (sc, o)
-                    if found is None:
+                    if behaves is None:
                         what = cx.difference(o.old, o.new, runner.geo.spans)
-                        if what is not None:
-                            found = (sc, o, what)
-                if found is not None and (warned is not None or sample is not None):
+                        if what is None:
+                            continue
+                        if _acts(o.old) != _acts(o.new):
+                            behaves = (sc, o, what)
+                        elif found is None:
+                            found = (sc, o, what)  # the WARN alone: kept if nothing else
+                if behaves is not None and (warned is not None or sample is not None):
                     break
+            if behaves is not None:
+                found = behaves
         except EvalError as exc:
             return _unknown(f"cannot evaluate an argument or role: {exc}", profile)
         if ran == 0:
@@ -187,17 +213,20 @@ class FreePgtablesModel(KernelModel):
             if sc not in grid_sc:
                 sc = cx.shrink(sc, profile, lambda s: runner.warns(s) is not None)
                 o = runner.warns(sc) or o
+            values = ", ".join(f"{k} = {_show(v)}" for k, v in o.new_args.items()
+                               if k != roles.new.vma_param)
             assertion = runner.counterexample(
-                sc, o, f"WARN fires: the new body's WARN condition holds "
-                f"({to_c(roles.new.warn) if roles.new.warn is not None else 'WARN'})")
+                sc, o, f"{_warn_text(roles)} fires with {values} "
+                f"(a {len(sc.vmas)}-VMA layout, {sc.tree} tree, {profile.name})")
         where = f"seed {seed}, {profile.name}"
         describe = f"{roles.describe()}; {binder.context}"
         steps = [roles.describe(), binder.context]
         if found is not None:
             sc, o, what = found
             if sc not in grid_sc:
-                sc = cx.shrink(sc, profile, lambda s: runner.differs(s) is not None)
-                o = runner.differs(sc) or o
+                acts = _acts(o.old) != _acts(o.new)
+                sc = cx.shrink(sc, profile, lambda s: runner.differs(s, acts) is not None)
+                o = runner.differs(sc, acts) or o
                 what = cx.difference(o.old, o.new, runner.geo.spans) or what
             ce = runner.counterexample(sc, o, what)
             verdict = Verdict(

@@ -60,7 +60,8 @@ def grid_points(profile: ArchProfile) -> list[int]:
     pts += [top - m, u + m]
     out: list[int] = []
     for x in pts:
-        if 0 <= x < top and x not in out:
+        # user space never maps below FIRST_USER_ADDRESS
+        if first <= x < top and x not in out:
             out.append(x)
     return out[:GRID_POINTS]
 
@@ -139,7 +140,7 @@ def _random(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
                 x = base + rng.randint(0, 64) * page + rng.randint(0, 3) * pmd
             else:
                 x = rng.randrange(0, top // page) * page
-            if 0 <= x < top:
+            if profile.first_user_address <= x < top:
                 cuts.add(x)
         vals = sorted(cuts)
         vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))
