@@ -85,6 +85,8 @@ def _smallest_model(solver: z3.Solver, tr: Translator) -> z3.ModelRef | None:
     Only the presentation changes: any model proves the point.  Gives up
     (None) quickly when the optimiser is slow.
     """
+    if tr.nonlinear:
+        return None
     opt = z3.Optimize()
     opt.set("timeout", OPTIMIZE_MS)
     opt.add(*solver.assertions())

@@ -67,6 +67,7 @@ class Translator:
         self.vars: dict[str, z3.BitVecRef] = {}
         self.defined: list[z3.BoolRef] = []
         self._guards: list[z3.BoolRef] = []
+        self.nonlinear = False  # a product or quotient of two unknowns: hard to optimise
 
     # ---------------------------------------------------------------- helpers
     def var(self, name: str, t: CType) -> z3.BitVecRef:
@@ -220,6 +221,8 @@ class Translator:
                 ">=": z3.UGE(x, y),
             }
             return self.from_bool((signed if t.signed else unsigned)[op])
+        if op in ("/", "%", "*") and not (z3.is_bv_value(x) or z3.is_bv_value(y)):
+            self.nonlinear = True
         if op in ("/", "%"):
             self.require(y != 0)
             if t.signed:
