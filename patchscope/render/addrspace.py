@@ -86,13 +86,14 @@ def _markers(f: Facts) -> list[_Marker]:
             old = top
         if new is not None and new == 0 and means_top(name, f.roles):
             new = top
+        role = f": {f.roles[name]}" if f.roles.get(name, name) != name else ""
         if old is not None and old == new:
-            out.append(_Marker(old, name, "marker-both"))
+            out.append(_Marker(old, f"{name}{role}", "marker-both"))
             continue
         if old is not None:
-            out.append(_Marker(old, f"{name} (old)", "marker-old"))
+            out.append(_Marker(old, f"{name} (old){role}", "marker-old"))
         if new is not None:
-            out.append(_Marker(new, f"{name} (new)", "marker-new"))
+            out.append(_Marker(new, f"{name} (new){role}", "marker-new"))
     return [m for m in out if 0 <= m.value <= top]
 
 
@@ -122,13 +123,16 @@ def draw(f: Facts) -> Drawing:
     markers = _markers(f)
     boundaries = _boundaries(f)
     tables = f.old.freed + f.new.freed
-    spans = {(t.level, t.base): min(t.base + level_span(f.arch, t.level), top) for t in tables}
+    spans = {
+        (t.level, t.base, t.count): min(t.base + t.count * level_span(f.arch, t.level), top)
+        for t in tables
+    }
 
     points: set[int] = set()
     for v in f.vmas:
         points.update((v.start, v.end))
     points.update(m.value for m in markers)
-    for (_, base), end in spans.items():
+    for (_, base, _), end in spans.items():
         points.update((base, end))
     essential = len(points)
     for edge in sorted(boundaries, key=lambda e: min(abs(e - p) for p in points or {0})):
@@ -174,11 +178,13 @@ def draw(f: Facts) -> Drawing:
             for t in side.freed:
                 if t.level != level:
                     continue
-                x0, x1 = xpos[t.base], xpos[spans[(t.level, t.base)]]
-                only = (t.level, t.base) not in other
+                key = (t.level, t.base, t.count)
+                x0, x1 = xpos[t.base], xpos[spans[key]]
+                only = key not in other
                 cls = f"table-{side_name}" + (" only" if only else "")
                 note = f" (only {side_name})" if only else ""
-                title = f"{side_name}: {t.level.upper()} table @{t.base:#x}{note}"
+                what = "table" if t.count == 1 else f"tables x{t.count} from"
+                title = f"{side_name}: {t.level.upper()} {what} @{t.base:#x}{note}"
                 d.boxes.append(Box(x0, y + 1, max(x1 - x0, 2), ROW - 2, cls, "", title))
             y += ROW
         if not side.freed:

@@ -9,6 +9,7 @@ few spellings a future model may use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,17 @@ LEVEL_NAMES = ("pte", "pmd", "pud", "p4d", "pgd")
 # kernel-semantics.md: end, ceiling and tree_max use 0 for 2^bits).
 TOP_ROLES = ("ceiling", "limit", "search", "tree_max", "max", "end")
 
+# The model's role names (patchscope/models/roles.py), in words.
+ROLE_WORDS = {
+    "first_bound": "search limit",
+    "gather_bound": "search limit",
+    "floor": "floor",
+    "ceiling": "ceiling",
+}
+
+# "tree_max" or "tree_max - 1": the parameter a role expression is read from
+_ROLE_PARAM = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:-\s*1\s*)?$")
+
 
 @dataclass
 class Vma:
@@ -34,6 +46,7 @@ class Vma:
 class FreedTable:
     level: str
     base: int
+    count: int = 1  # a run of tables side by side, from base
 
 
 @dataclass
@@ -54,7 +67,8 @@ class Facts:
     layout_notes: list[tuple[str, str]]
     old_args: dict[str, Any]
     new_args: dict[str, Any]
-    roles: dict[str, str]
+    roles: dict[str, str]  # parameter -> role in words ("search limit", "ceiling" ...)
+    role_text: list[tuple[str, str]]  # (side, "role `expression`, ...") as the model read them
     old: Side
     new: Side
     difference: str
@@ -136,15 +150,38 @@ def _pgd_call(item: Any) -> dict[str, int | None] | None:
 
 
 def _freed(item: Any) -> FreedTable | None:
+    count: int | None = 1
     if isinstance(item, Mapping):
         level, base = first(item, "level", "kind"), as_int(first(item, "base", "addr", "start"))
+        count = as_int(item.get("count", 1))
     elif isinstance(item, list | tuple) and len(item) >= 2:
         level, base = item[0], as_int(item[1])
     else:
         return None
     if base is None or level is None:
         return None
-    return FreedTable(str(level).lower(), base)
+    return FreedTable(str(level).lower(), base, count if count and count > 0 else 1)
+
+
+def _roles(raw: Mapping[str, Any]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Parameter roles from the model's ``"new first_bound": "tree_max - 1"`` entries.
+
+    A plain ``{"param": "role"}`` mapping is accepted too.
+    """
+    by_param: dict[str, list[str]] = {}
+    by_side: dict[str, list[str]] = {}
+    for key, value in raw.items():
+        side, _, role = str(key).rpartition(" ")
+        if not side:  # {"param": "role"}
+            by_param.setdefault(str(key), []).append(str(value))
+            continue
+        words = ROLE_WORDS.get(role, role.replace("_", " "))
+        by_side.setdefault(side, []).append(f"{words} `{value}`")
+        found = _ROLE_PARAM.match(str(value))
+        if found and words not in by_param.get(found.group(1), []):
+            by_param.setdefault(found.group(1), []).append(words)
+    roles = {param: " and ".join(dict.fromkeys(w)) for param, w in by_param.items()}
+    return roles, [(side, ", ".join(dict.fromkeys(w))) for side, w in by_side.items()]
 
 
 def _side(obs: Mapping[str, Any], vmas: list[Vma]) -> Side:
@@ -184,7 +221,7 @@ def facts(cx: Counterexample) -> Facts:
             notes.append((str(key), str(shown)))
         elif isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
             notes.append((str(key), ", ".join(str(v) for v in value)))
-    roles = {str(k): str(v) for k, v in _mapping(scenario.get("roles")).items()}
+    roles, role_text = _roles(_mapping(scenario.get("roles")))
     return Facts(
         arch=arch,
         vmas=vmas,
@@ -192,6 +229,7 @@ def facts(cx: Counterexample) -> Facts:
         old_args=dict(_mapping(cx.old_args)),
         new_args=dict(_mapping(cx.new_args)),
         roles=roles,
+        role_text=role_text,
         old=_side(_mapping(cx.old), vmas),
         new=_side(_mapping(cx.new), vmas),
         difference=str(cx.difference or ""),
@@ -241,7 +279,11 @@ def side_words(side: Side) -> str:
         inner = ", ".join(f"{k}={hexaddr(v)}" for k, v in call.items())
         parts.append(f"free_pgd_range({inner})")
     if side.freed:
-        tables = (f"{t.level.upper()} table @{t.base:#x}" for t in side.freed)
+        tables = (
+            f"{t.level.upper()} table @{t.base:#x}" if t.count == 1
+            else f"{t.count} {t.level.upper()} tables from @{t.base:#x}"
+            for t in side.freed
+        )
         parts.append("frees " + ", ".join(tables))
     elif side.pgd_calls or side.unlinked:
         parts.append("frees no page table")
@@ -262,6 +304,8 @@ def words(cx: Counterexample) -> list[tuple[str, str]]:
     args = _args_words(f)
     if args:
         out.append(("Arguments", args))
+    if f.role_text:
+        out.append(("Roles", "; ".join(f"{side}: {text}" for side, text in f.role_text)))
     out.append(("Old call", side_words(f.old)))
     out.append(("New call", side_words(f.new)))
     if f.difference:
@@ -280,9 +324,9 @@ def level_span(arch: ArchProfile, level: str) -> int:
     return spans.get(level, arch.pmd_size)
 
 
-def table_sets(f: Facts) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
-    old = {(t.level, t.base) for t in f.old.freed}
-    new = {(t.level, t.base) for t in f.new.freed}
+def table_sets(f: Facts) -> tuple[set[tuple[str, int, int]], set[tuple[str, int, int]]]:
+    old = {(t.level, t.base, t.count) for t in f.old.freed}
+    new = {(t.level, t.base, t.count) for t in f.new.freed}
     return old, new
 
 

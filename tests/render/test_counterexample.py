@@ -14,7 +14,12 @@ GiB = 1 << 30
 def test_words_say_layout_arguments_and_both_calls() -> None:
     said = dict(words(MODEL_COUNTEREXAMPLE))
     assert said["Layout"] == (
-        "x86_64: VMA 0 [0x400000, 0x401000), VMA 1 [0x600000, 0x601000); tree: mm; start: 0"
+        "x86_64: VMA 0 [0x400000, 0x401000), VMA 1 [0x600000, 0x601000); tree: mm; "
+        "first_vma: VMA 0; start_position: 0x401000"
+    )
+    assert said["Roles"] == (
+        "old: search limit `ceiling - 1`, floor `floor`, ceiling `ceiling`; "
+        "new: search limit `tree_max - 1`, floor `floor`, ceiling `ceiling`"
     )
     assert said["Arguments"] == (
         "floor = 0x0; ceiling = 0x600000; mm_wr_locked = true; tree_max = 0x800000 (new only)"
@@ -47,7 +52,8 @@ def test_drawing_places_every_fact_on_the_scale() -> None:
     # a PTE table spans one PMD: it ends where the next begins
     assert abs((new[0].x + new[0].w) - new[1].x) < 0.01
     texts = [lb.text for lb in d.labels]
-    assert "floor" in texts and "ceiling" in texts and "tree_max (new)" in texts
+    assert "floor" in texts and "ceiling: search limit and ceiling" in texts
+    assert "tree_max (new): search limit" in texts
     assert "0x600000" in texts and "0x800000" in texts
     assert {"PMD", "PUD"} <= set(texts)
 
@@ -90,3 +96,14 @@ def test_observations_in_other_shapes() -> None:
                                 "floor=0x0, ceiling=0x0); frees PTE table @0x0; WARN fires")
     assert said["New call"] == "no observations recorded"
     assert "Difference" not in said
+
+
+def test_a_run_of_tables_is_one_span() -> None:
+    cx = Counterexample(
+        arch="x86_64", scenario={"vmas": [{"start": 0, "end": 64 << 20}]}, old_args={},
+        new_args={}, old={"freed": [{"level": "pte", "base": 0, "count": 32}]},
+        new={"freed": []}, difference="",
+    )
+    assert dict(words(cx))["Old call"] == "frees 32 PTE tables from @0x0"
+    box = next(b for b in draw(facts(cx)).boxes if b.cls.startswith("table-old"))
+    assert box.title == "old: PTE tables x32 from @0x0 (only old)"

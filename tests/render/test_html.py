@@ -143,7 +143,8 @@ def test_refuted_counterexample_drawn_and_in_words(refuted_page: str) -> None:
     assert len(page.find("rect", "table-new")) == 2
     assert len(page.find("rect", "only")) == 1  # the PTE table at 0x600000: new only
     labels = [t.text for t in page.find("text")]
-    assert "tree_max (new)" in labels and "ceiling" in labels and "floor" in labels
+    assert "tree_max (new): search limit" in labels and "floor" in labels
+    assert "ceiling: search limit and ceiling" in labels
     assert "PMD" in labels and "PUD" in labels
     words = dict(zip((e.text for e in page.find("dt")), (e.text for e in page.find("dd")),
                      strict=False))
