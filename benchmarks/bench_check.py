@@ -101,6 +101,31 @@ def large_body(lines: int) -> Callable[[], object]:
     return run
 
 
+def proof_only() -> Callable[[], object]:
+    """decide_series on the analysed seed, the kernel model switched off."""
+    from patchscope.csource import analyse_series
+    from patchscope.equivalence import decide, decide_series
+    from patchscope.progress import Progress
+    from patchscope.series import read_series
+
+    options = CheckOptions(source=str(SEED_MBOX))
+
+    def run() -> object:
+        _clear_caches()
+        series = read_series(str(SEED_MBOX), cwd=str(ROOT))
+        analyse_series(series, None, options, Progress(False))
+        saved = decide._find_model
+        decide._find_model = lambda change: None  # type: ignore[assignment]
+        try:
+            start = time.perf_counter()
+            decide_series(series, options, Progress(False))
+            return time.perf_counter() - start
+        finally:
+            decide._find_model = saved  # type: ignore[assignment]
+
+    return run
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=7)
@@ -122,6 +147,12 @@ def main() -> None:
             med, times = median_time(as_subprocess(source, t, args.scenarios), args.runs)
             print(f"seed check, {label} mode, subprocess: median {med * 1000:.0f} ms "
                   f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+    stage = proof_only()
+    times = [float(stage()) for _ in range(args.runs)]  # type: ignore[arg-type]
+    med = statistics.median(times)
+    print(f"seed, equivalence stage with the substitution proof alone (model switched off): "
+          f"median {med * 1000:.0f} ms (min {min(times) * 1000:.0f}, "
+          f"max {max(times) * 1000:.0f})")
     med, times = median_time(large_body(3000), args.runs)
     print(f"substitution proof of a 3000-line body (273 changed uses): median "
           f"{med * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
