@@ -75,8 +75,8 @@ def _key(text: str) -> str:
     return t
 
 
-def _last_set(context: str | None, mas_text: str) -> tuple[str, str] | None:
-    """The last ``mas_set(X, E)``/``vma_iter_set(X, E)`` on *mas_text*: (X, E)."""
+def _last_set(context: str | None, mas_text: str) -> tuple[str, str, str] | None:
+    """The last ``mas_set(X, E)``/``vma_iter_set(X, E)`` on *mas_text*: (call, X, E)."""
     if not context:
         return None
     tokens = [t for t in tokenize(context) if t.kind != "COMMENT"]
@@ -103,10 +103,10 @@ def _last_set(context: str | None, mas_text: str) -> tuple[str, str] | None:
                 continue
             cur.append(tok)
         if len(args) == 2:
-            x = " ".join(a.spelling for a in args[0])
+            x = "".join(a.spelling for a in args[0])
             e = " ".join(a.spelling for a in args[1])
             if _key(x) == _key(mas_text):
-                found = (x, e)
+                found = (t.spelling, x, e)
     return found
 
 
@@ -153,7 +153,7 @@ class Binder:
             self.context = (f"no mas_set()/vma_iter_set() on `{mas_arg}` before the call: "
                             "both trees tried (mm from vma->vm_end, detached from 1)")
         else:
-            x, e = found
+            func, x, e = found
             try:
                 start = parse_expr(e)
             except ParseError as exc:
@@ -165,8 +165,8 @@ class Binder:
             else:
                 self.trees = (MM,)
             self.start = {t: start for t in self.trees}
-            self.context = (f"{'/'.join(self.trees)} tree from `{x.split('(')[0]}` set to "
-                            f"`{to_c(start)}`")
+            self.context = (f"{'/'.join(self.trees)} tree, walk started by "
+                            f"`{func}({x}, {to_c(start)})` before the call")
         names: set[str] = set()
         for exprs in self.sides:
             for ex in exprs.values():

@@ -34,6 +34,7 @@ class Outcome:
     new_args: dict[str, object]
     old: Observation
     new: Observation
+    free: dict[str, object]  # the caller's free names and the values they took
 
 
 class Runner:
@@ -115,7 +116,7 @@ class Runner:
                 new = Observation(old.unlinked, old.pgd_calls, old.freed, nv.warn)
             else:
                 new = run_free_pgtables(self.geo, vmas, tree, start, nf, nv, present, self.memo)
-            out.append(Outcome(start, op, np_, old, new))
+            out.append(Outcome(start, op, np_, old, new, {n: env[n] for n in b.free}))
         return out
 
     def differs(self, sc: Scenario, acts: bool) -> Outcome | None:
@@ -136,8 +137,11 @@ class Runner:
     def counterexample(self, sc: Scenario, o: Outcome, what: str) -> Counterexample:
         roles = {f"{side} {role}": text for side, d in self.role_text.items()
                  for role, text in d.items()}
-        return cx.make(self.profile.name, sc, o.start, roles, o.old_args, o.new_args, o.old,
+        made = cx.make(self.profile.name, sc, o.start, roles, o.old_args, o.new_args, o.old,
                        o.new, self.geo.spans, what)
+        for name, value in o.free.items():
+            made.scenario[f"caller {name}"] = value
+        return made
 
 
 def _show(v: object) -> str:
@@ -231,7 +235,7 @@ class FreePgtablesModel(KernelModel):
             ce = runner.counterexample(sc, o, what)
             verdict = Verdict(
                 VerdictKind.REFUTED,
-                f"free_pgtables model: difference after {ran} scenarios ({where}); {describe}",
+                f"free_pgtables model: difference found, {ran} scenarios run ({where}); {describe}",
                 f"old and new calls behave differently on a {len(sc.vmas)}-VMA layout: {what}",
                 Basis.COUNTEREXAMPLE, scenarios=ran, seed=seed, arch=profile.name,
                 counterexample=ce, steps=steps)
