@@ -87,11 +87,13 @@ def decide_call(
         steps = [f"body: {s}" for s in body.steps] + steps
     reachable, notes = reachable_assertions(body, change, call, profile)
     steps += notes
+    solver_findings = []
     for r in reachable:
         values = describe_model(r.model)
         if r.macros != "free":
             values += f" (macros of {r.macros})"
-        patch.findings.append(Finding(
+        steps.append(f"{r.assertion} can fire: {r.condition} holds when {values} (z3)")
+        solver_findings.append(Finding(
             "assertion-reachable", Severity.ERROR,
             f"{_call_label(call)}: {r.assertion} can fire with this call's arguments: "
             f"{r.condition} holds when {values} (z3, over free values of the caller's names)",
@@ -104,6 +106,7 @@ def decide_call(
                           Basis.NONE, arch=arch, steps=steps)
     model = _find_model(change)
     if model is None:
+        patch.findings.extend(solver_findings)
         return verdict
     try:
         result = model.check_call(change, call, profile, scenarios=options.scenarios,
@@ -114,7 +117,11 @@ def decide_call(
             f"internal error: the {change.function}() model failed on {_call_label(call)}: "
             f"{type(exc).__name__}: {exc}", call.file, call.line, patch.index))
         verdict.steps.append(f"model: failed ({type(exc).__name__}: {exc})")
+        patch.findings.extend(solver_findings)
         return verdict
+    if getattr(result, "assertion", None) is None:
+        # the model's concrete scenario, when it has one, says it better
+        patch.findings.extend(solver_findings)
     return _combine(verdict, proof, result, call, patch, options)
 
 

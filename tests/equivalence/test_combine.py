@@ -88,8 +88,9 @@ def test_unproved_and_refuted_is_refuted(monkeypatch: pytest.MonkeyPatch) -> Non
     v, patch = run(monkeypatch, FixedModel(REFUTED, assertion=CE), BAD)
     assert v.kind is VerdictKind.REFUTED and v.basis is Basis.COUNTEREXAMPLE
     assert v.counterexample is CE
-    checks = [f.check for f in patch.findings]
-    assert checks.count("assertion-reachable") == 2  # from z3 and from the model
+    reachable = [f for f in patch.findings if f.check == "assertion-reachable"]
+    assert len(reachable) == 1 and "the model shows" in reachable[0].message
+    assert any("can fire" in s for s in v.steps)  # z3's values stay in the steps
 
 
 def test_unproved_and_verified_is_verified_on_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,3 +127,9 @@ def test_verified_on_no_scenario_is_no_evidence(monkeypatch: pytest.MonkeyPatch)
     assert v.kind is VerdictKind.UNKNOWN
     v, _ = run(monkeypatch, FixedModel(empty), GOOD)
     assert v.kind is VerdictKind.PROVED and "agreed" not in v.method
+
+
+def test_without_a_model_assertion_the_solver_reports_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, patch = run(monkeypatch, FixedModel(UNDECIDED), BAD)
+    reachable = [f for f in patch.findings if f.check == "assertion-reachable"]
+    assert len(reachable) == 1 and "(z3" in reachable[0].message
