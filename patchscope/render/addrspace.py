@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from patchscope.render.counterexample import (
     Facts,
+    Side,
     as_int,
     level_span,
     levels_present,
@@ -117,6 +118,69 @@ def _fit(text: str, width: float) -> str:
     return text[: max(room - 1, 0)] + "\u2026" if room > 1 else ""
 
 
+def _pgd_span(call: dict[str, int | None], top: int) -> tuple[int, int]:
+    """[addr, end) of a free_pgd_range() call; an end of 0 is the top."""
+    addr = call.get("addr") or 0
+    end = call.get("end")
+    return min(addr, top), top if not end else min(end, top)
+
+
+def _side_rows(
+    d: Drawing,
+    f: Facts,
+    name: str,
+    side: Side,
+    other_tables: set[tuple[str, int, int]],
+    other: Side,
+    xpos: dict[int, float],
+    spans: dict[tuple[str, int, int], int],
+    y: float,
+) -> float:
+    """One call's rows: the VMAs it unlinks, its free_pgd_range() spans, its freed tables."""
+    d.labels.append(Label(8, y + ROW - 3, f"{name} call", "row-head"))
+    d.labels.append(Label(LEFT - 8, y + ROW - 3, "unlinks", "row", "end"))
+    by_label = {v.label: v for v in f.vmas}
+    for label in side.unlinked:
+        v = by_label.get(label)
+        if v is None or v.start not in xpos or v.end not in xpos:
+            continue
+        only = label not in other.unlinked
+        cls = f"unlink-{name}" + (" only" if only else "")
+        title = f"{name} call unlinks {label}" + (f" (only the {name} call)" if only else "")
+        x0 = xpos[v.start]
+        d.boxes.append(Box(x0, y + 1, max(xpos[v.end] - x0, 2), ROW - 2, cls, "", title))
+    y += ROW
+    d.labels.append(Label(LEFT - 8, y + ROW - 3, "free_pgd_range", "row", "end"))
+    for call in side.pgd_calls:
+        lo, hi = _pgd_span(call, f.arch.top)
+        only = call not in other.pgd_calls
+        args = ", ".join(f"{k}={v:#x}" for k, v in call.items() if v is not None)
+        title = f"{name}: free_pgd_range({args})" + (f" (only the {name} call)" if only else "")
+        cls = f"pgd-{name}" + (" only" if only else "")
+        d.boxes.append(Box(xpos[lo], y + 1, max(xpos[hi] - xpos[lo], 2), ROW - 2, cls, "", title))
+    y += ROW
+    for level in levels_present(side.freed) or ["pte"]:
+        d.labels.append(Label(LEFT - 8, y + ROW - 3, f"frees {_fit(level.upper(), 40)}", "row",
+                              "end"))
+        for t in side.freed:
+            if t.level != level:
+                continue
+            key = (t.level, t.base, t.count)
+            x0, x1 = xpos[t.base], xpos[spans[key]]
+            only = key not in other_tables
+            cls = f"table-{name}" + (" only" if only else "")
+            note = f" (only {name})" if only else ""
+            what = "table" if t.count == 1 else f"tables x{t.count} from"
+            title = f"{name}: {t.level.upper()} {what} @{t.base:#x}{note}"
+            d.boxes.append(Box(x0, y + 1, max(x1 - x0, 2), ROW - 2, cls, "", title))
+        y += ROW
+    if not side.freed:
+        d.labels.append(Label(LEFT + 4, y - 3, "(no page table freed)", "none"))
+    if side.warn:
+        d.labels.append(Label(WIDTH - RIGHT, y - 3, f"WARN fires ({name} call)", "warn", "end"))
+    return y + 8
+
+
 def draw(f: Facts) -> Drawing:
     """Lay out *f* on an ordinal address scale."""
     top = f.arch.top
@@ -134,6 +198,8 @@ def draw(f: Facts) -> Drawing:
     points.update(m.value for m in markers)
     for (_, base, _), end in spans.items():
         points.update((base, end))
+    for call in f.old.pgd_calls + f.new.pgd_calls:
+        points.update(_pgd_span(call, top))
     essential = len(points)
     for edge in sorted(boundaries, key=lambda e: min(abs(e - p) for p in points or {0})):
         if len(points) >= max(MAX_TICKS, essential):
@@ -167,29 +233,11 @@ def draw(f: Facts) -> Drawing:
     y += 32
 
     old_set, new_set = table_sets(f)
-    for side_name, side, _own, other in (
-        ("old", f.old, old_set, new_set),
-        ("new", f.new, new_set, old_set),
+    for side_name, side, other, other_side in (
+        ("old", f.old, new_set, f.new),
+        ("new", f.new, old_set, f.old),
     ):
-        levels = levels_present(side.freed) or ["pte"]
-        d.labels.append(Label(8, y + ROW - 3, f"{side_name} frees", "row-head"))
-        for level in levels:
-            d.labels.append(Label(LEFT - 8, y + ROW - 3, _fit(level.upper(), 40), "row", "end"))
-            for t in side.freed:
-                if t.level != level:
-                    continue
-                key = (t.level, t.base, t.count)
-                x0, x1 = xpos[t.base], xpos[spans[key]]
-                only = key not in other
-                cls = f"table-{side_name}" + (" only" if only else "")
-                note = f" (only {side_name})" if only else ""
-                what = "table" if t.count == 1 else f"tables x{t.count} from"
-                title = f"{side_name}: {t.level.upper()} {what} @{t.base:#x}{note}"
-                d.boxes.append(Box(x0, y + 1, max(x1 - x0, 2), ROW - 2, cls, "", title))
-            y += ROW
-        if not side.freed:
-            d.labels.append(Label(LEFT + 4, y - 3, "(no page table freed)", "none"))
-        y += 8
+        y = _side_rows(d, f, side_name, side, other, other_side, xpos, spans, y)
 
     axis = y + 4
     for m in markers:
@@ -202,10 +250,10 @@ def draw(f: Facts) -> Drawing:
     for value in ticks:
         text = f"2^{f.arch.bits} (top)" if value == top else f"{value:#x}"
         d.labels.append(Label(xpos[value], axis + 14, text, "tick", "end", -35.0))
-    d.height = int(axis + 110)
+    d.height = int(axis + 85)
     d.description = (
         f"Address space on {f.arch.name}: {len(f.vmas)} VMA(s), "
-        f"{len(f.old.freed)} table(s) freed by the old call, {len(f.new.freed)} by the new; "
-        "ticks are equally spaced, not to scale."
+        f"{len(f.old.freed)} table(s) freed by the old call, {len(f.new.freed)} by the new. "
+        "Addresses are equally spaced ticks, not to scale."
     )
     return d

@@ -141,7 +141,10 @@ def test_refuted_counterexample_drawn_and_in_words(refuted_page: str) -> None:
     assert len(vmas) == 2
     assert len(page.find("rect", "table-old")) == 1
     assert len(page.find("rect", "table-new")) == 2
-    assert len(page.find("rect", "only")) == 1  # the PTE table at 0x600000: new only
+    only = [r.attrs["class"] for r in page.find("rect", "only")]
+    # VMA 1 unlinked, a longer free_pgd_range() and the PTE table at 0x600000: new only
+    assert sorted(only) == ["pgd-new only", "pgd-old only", "table-new only", "unlink-new only"]
+    assert "WARN fires (new call)" in [t.text for t in page.find("text")]
     labels = [t.text for t in page.find("text")]
     assert "tree_max (new): search limit" in labels and "floor" in labels
     assert "ceiling: search limit and ceiling" in labels
