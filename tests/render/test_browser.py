@@ -167,3 +167,20 @@ def test_missing_chromium_skips_outside_ci_and_fails_in_ci(
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
         chromium.binary()
+
+
+def test_pipeline_refuted_page_in_the_browser(tmp_path: Path) -> None:
+    out = tmp_path / "refuted.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "patchscope", "check",
+         "fixtures/equivalence/mutant-caller-limit.patch", "--html", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 1, done.stderr
+    dom = scan(chromium.dump_dom(out))
+    assert unsafe_parts(dom) == [] and not dom.find("script")
+    assert "\u2718 refuted" in [e.text for e in dom.find("span", "verdict")]
+    rows = _rows_by_param(dom, "unmap_region")
+    assert rows["tree_max"] == ("(none)", "USER_PGTABLES_CEILING (changed)")
+    assert len(dom.find("svg")) == 1 and dom.find("rect", "unlink-new")
+    w, h = chromium.screenshot(out, tmp_path / "refuted.png")
+    assert (w, h) == (1280, 2000)

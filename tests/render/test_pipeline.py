@@ -112,3 +112,21 @@ def test_unwritable_html_is_exit_2_with_one_line(tmp_path: Path, where: str) -> 
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("patchscope: --html ")
     assert "Traceback" not in done.stderr
+
+
+def test_refuted_page_from_the_pipeline(tmp_path: Path) -> None:
+    """A caller that passes a search limit above its ceiling: refuted, drawn, in words."""
+    out = tmp_path / "refuted.html"
+    done = _check("fixtures/equivalence/mutant-caller-limit.patch", "--html", str(out))
+    assert done.returncode == 1, done.stderr
+    assert "unmap_region() mm/vma.c:488: refuted" in done.stdout
+    assert "        counterexample:" in done.stdout and "          difference: " in done.stdout
+    page = scan(out.read_text(encoding="utf-8"))
+    assert unsafe_parts(page) == []
+    assert "\u2718 refuted" in page.find("nav")[0].text
+    assert len(page.find("svg")) == 1 and page.find("rect", "vma")
+    labels = [t.text for t in page.find("text")]
+    assert any(t.startswith("tree_max (new)") for t in labels)
+    said = {dt.text: dd.text for dt, dd in zip(page.find("dt"), page.find("dd"), strict=False)}
+    assert said["Difference"] and said["Old call"] and said["New call"]
+    assert said["Old call"] != said["New call"]
