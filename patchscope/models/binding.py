@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from patchscope.arch import ArchProfile
 from patchscope.clang import Token, tokenize
@@ -44,8 +44,7 @@ class BindError(Exception):
     """An argument cannot be bound: the verdict is unknown, with this reason."""
 
 
-@dataclass(frozen=True)
-class Vms:
+class Vms(NamedTuple):
     """The fields of ``struct vma_munmap_struct`` a call may read."""
 
     vma: Vma

@@ -58,12 +58,12 @@ def run_free_pgtables(
         addr = vma.vm_start
         nxt_i = mas.find(values.first_bound)
         nxt = None if nxt_i is None or nxt_i == XA_ZERO_ENTRY else vmas[nxt_i]
-        unlinked.append(vma.index)
+        unlinked.append(vma.number)
         while nxt is not None and nxt.vm_start <= (vma.vm_end + pmd) & mask:
             vma = nxt
             nxt_i = mas.find(values.gather_bound)
             nxt = None if nxt_i is None or nxt_i == XA_ZERO_ENTRY else vmas[nxt_i]
-            unlinked.append(vma.index)
+            unlinked.append(vma.number)
         ceiling = nxt.vm_start if nxt is not None else values.ceiling
         call = (addr, vma.vm_end, values.floor, ceiling)
         calls.append(call)

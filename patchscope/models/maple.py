@@ -10,23 +10,24 @@ first call after ``mas_set`` returns the first entry overlapping
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The marker a failed fork leaves in the tree; free_pgtables() reads it as NULL.
 XA_ZERO_ENTRY = -1
 
 
-@dataclass(frozen=True)
-class Vma:
-    """One VMA of a layout: ``index`` is its position in address order."""
+class Vma(NamedTuple):
+    """One VMA of a layout: ``number`` is its position in address order.
 
-    index: int
+    A named tuple: hashed and compared on every scenario, it must be cheap."""
+
+    number: int
     vm_start: int
     vm_end: int
 
     @property
     def label(self) -> str:
-        return f"VMA {self.index}"
+        return f"VMA {self.number}"
 
 
 class MapleTree:
@@ -43,13 +44,13 @@ class MapleTree:
     @classmethod
     def by_address(cls, vmas: list[Vma], zero_at: int | None = None) -> MapleTree:
         """The mm's tree; VMA *zero_at* (if any) is replaced by the marker."""
-        return cls([(v.vm_start, v.vm_end - 1, XA_ZERO_ENTRY if v.index == zero_at else v.index)
+        return cls([(v.vm_start, v.vm_end - 1, XA_ZERO_ENTRY if v.number == zero_at else v.number)
                     for v in vmas])
 
     @classmethod
     def by_sequence(cls, vmas: list[Vma]) -> MapleTree:
         """The detached tree: the i-th gathered VMA at index i."""
-        return cls([(i, i, v.index) for i, v in enumerate(vmas)])
+        return cls([(i, i, v.number) for i, v in enumerate(vmas)])
 
 
 class MapleState:

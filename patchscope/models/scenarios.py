@@ -23,7 +23,7 @@ MM, DETACHED = "mm", "detached"
 GRID_POINTS = 11
 # scenario lists are the same for every call site of a run: built once
 _GRIDS: dict[tuple[object, ...], tuple[Scenario, ...]] = {}
-_RANDOM: dict[tuple[object, ...], tuple[Scenario, ...]] = {}
+_RANDOM: dict[tuple[object, ...], list[tuple[tuple[Vma, ...], int, float, float, float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -113,21 +113,35 @@ def _grid(profile: ArchProfile, trees: tuple[str, ...], max_vmas: int) -> tuple[
 def random_scenarios(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
                      max_vmas: int = 12) -> tuple[Scenario, ...]:
     """*count* random layouts of up to *max_vmas* VMAs; the same for the same seed."""
-    key = (profile.name, profile.bits, profile.pmd_size, trees, count, seed, max_vmas)
+    key = (profile.name, profile.bits, profile.pmd_size, count, seed, max_vmas)
     if key not in _RANDOM:
         if len(_RANDOM) > 8:
             _RANDOM.clear()
-        _RANDOM[key] = _random(profile, trees, count, seed, max_vmas)
-    return _RANDOM[key]
+        _RANDOM[key] = _random_layouts(profile, count, seed, max_vmas)
+    out = []
+    for vmas, first, a, b, c in _RANDOM[key]:
+        n = len(vmas)
+        tree = trees[int(a * len(trees))]
+        if tree == MM:
+            zero = first + 1 + int(c * (n - first - 1)) if n > first + 1 and b < 0.25 else None
+            out.append(Scenario(vmas, MM, first, first, zero))
+        else:
+            out.append(Scenario(vmas, DETACHED, first, first + int(c * (n - first))))
+    return tuple(out)
 
 
-def _random(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
-            max_vmas: int) -> tuple[Scenario, ...]:
+RandomLayout = tuple[tuple[Vma, ...], int, float, float, float]
+
+
+def _random_layouts(profile: ArchProfile, count: int, seed: int, max_vmas: int
+                    ) -> list[RandomLayout]:
+    """Layouts, a first VMA and three draws that pick the tree, marker and run."""
     rng = random.Random(seed)
     page, pmd = profile.page_size, profile.pmd_size
     pts = grid_points(profile)
     top = profile.top
-    out: list[Scenario] = []
+    low = profile.first_user_address
+    out: list[RandomLayout] = []
     while len(out) < count:
         n = rng.randint(1, max_vmas)
         cuts: set[int] = set()
@@ -140,15 +154,9 @@ def _random(profile: ArchProfile, trees: tuple[str, ...], count: int, seed: int,
                 x = base + rng.randint(0, 64) * page + rng.randint(0, 3) * pmd
             else:
                 x = rng.randrange(0, top // page) * page
-            if profile.first_user_address <= x < top:
+            if low <= x < top:
                 cuts.add(x)
         vals = sorted(cuts)
         vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))
-        tree = rng.choice(trees)
-        first = rng.randrange(n)
-        if tree == MM:
-            zero = rng.randrange(first + 1, n) if n > first + 1 and rng.random() < 0.25 else None
-            out.append(Scenario(vmas, MM, first, first, zero))
-        else:
-            out.append(Scenario(vmas, DETACHED, first, rng.randrange(first, n)))
-    return tuple(out)
+        out.append((vmas, rng.randrange(n), rng.random(), rng.random(), rng.random()))
+    return out
