@@ -57,7 +57,7 @@ class Vms(NamedTuple):
     vma_count: int
 
 
-def _read(env: dict[str, object], chain: tuple[str, ...]) -> object:
+def read_chain(env: dict[str, object], chain: tuple[str, ...]) -> object:
     """The value a member chain reads (what the memo keys on), or None."""
     v: object = env.get(chain[0])
     if len(chain) > 1:
@@ -228,8 +228,8 @@ class Binder:
             rec = self._recs[id(expr)] = (plain, chains)
         plain, chains = rec
         if plain:  # a name or a member chain: its value is the field read, no arithmetic
-            return _read(env, chains[0])
-        k = (id(expr), *[_read(env, c) for c in chains])
+            return read_chain(env, chains[0])
+        k = (id(expr), *[read_chain(env, c) for c in chains])
         hit = self._cache.get(k, self)
         if hit is self:
             hit = evaluate(expr, env, self.profile)

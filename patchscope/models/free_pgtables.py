@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
 from patchscope.core import Basis, CallSite, Counterexample, SignatureChange, Verdict, VerdictKind
-from patchscope.equivalence.cexpr import EvalError, Expr, to_c
+from patchscope.equivalence.cexpr import EvalError, Expr, chain_text, free_names, to_c
 from patchscope.models import KernelModel, ModelResult, register
 from patchscope.models import counterexample as cx
-from patchscope.models.binding import Binder, BindError
+from patchscope.models.binding import Binder, BindError, read_chain
 from patchscope.models.loop import CalleeValues, Observation, run_free_pgtables
 from patchscope.models.maple import MapleTree, Vma
 from patchscope.models.pgtable import Freed, Runs, TableGeometry
@@ -37,6 +37,11 @@ class Outcome:
     free: dict[str, object]  # the caller's free names and the values they took
 
 
+_Memo = dict[tuple[object, ...], tuple[tuple[Runs, ...], Freed]]
+_Layouts = dict[tuple[object, ...], tuple[MapleTree, tuple[Runs, ...]]]
+_SHARED: dict[TableGeometry, tuple[_Memo, _Layouts]] = {}
+
+
 class Runner:
     """Everything fixed for one call site; :meth:`run` does one scenario."""
 
@@ -45,8 +50,11 @@ class Runner:
         self.binder = binder
         self.profile = profile
         self.geo = TableGeometry.of(profile)
-        self.memo: dict[tuple[object, ...], tuple[tuple[Runs, ...], Freed]] = {}
-        self.layouts: dict[tuple[object, ...], tuple[MapleTree, tuple[Runs, ...]]] = {}
+        # shared by every call site of a run on this geometry: layouts repeat across them
+        self.memo, self.layouts = _SHARED.setdefault(self.geo, ({}, {}))
+        # per side: (parameter, member chain if the argument is only that, expression)
+        self.readers = [[(n, _chain(e, binder), e) for n, e in side.items()]
+                        for side in binder.sides]
         self.values_memo: dict[tuple[object, ...], CalleeValues] = {}
         self.role_text = {
             "old": {k: to_c(v) for k, v in roles.old.exprs.items()},
@@ -87,8 +95,9 @@ class Runner:
                 tree = MapleTree.by_sequence(vmas[sc.first: sc.last + 1])
                 owned = vmas
             hit = (tree, self.geo.present_for([(v.vm_start, v.vm_end) for v in owned]))
-            if len(self.layouts) > 4096:
+            if len(self.layouts) > 65536:
                 self.layouts.clear()
+                self.memo.clear()
             self.layouts[key] = hit
         return hit
 
@@ -101,7 +110,8 @@ class Runner:
             start = b.start_index(sc, env)
             sides = []
             for i, roles in enumerate((self.roles.old, self.roles.new)):
-                params = {n: b.value(e, env) for n, e in b.sides[i].items()}
+                params = {n: read_chain(env, ch) if ch else b.value(e, env)
+                          for n, ch, e in self.readers[i]}
                 first = params[roles.vma_param]
                 if not isinstance(first, Vma):
                     break  # NULL first VMA: the kernel would not call this
@@ -142,6 +152,13 @@ class Runner:
         for name, value in o.free.items():
             made.scenario[f"caller {name}"] = value
         return made
+
+
+def _chain(e: Expr, binder: Binder) -> tuple[str, ...] | None:
+    text = chain_text(e)
+    if text is None or free_names(e) & binder.macros:
+        return None
+    return tuple(text.replace("->", ".").split("."))
 
 
 def _show(v: object) -> str:

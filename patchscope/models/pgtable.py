@@ -31,8 +31,9 @@ def _align_up(x: int, size: int) -> int:
 
 
 def _merge(runs: list[tuple[int, int]]) -> Runs:
+    """Sorted, disjoint runs (input sorted by start, as VMAs in address order are)."""
     out: list[tuple[int, int]] = []
-    for lo, hi in sorted(runs):
+    for lo, hi in runs:
         if out and lo <= out[-1][1]:
             if hi > out[-1][1]:
                 out[-1] = (out[-1][0], hi)
@@ -82,14 +83,13 @@ class TableGeometry:
         return 1 << self.bits
 
     def present_for(self, ranges: list[tuple[int, int]]) -> tuple[Runs, ...]:
-        """The tables that map each [start, end) of *ranges*, per level."""
+        """The tables that map each [start, end) of *ranges* (in address order), per level."""
         out: list[Runs] = []
         for level, span in enumerate(self.spans):
             if not self.real[level]:
                 out.append(())
                 continue
-            out.append(_merge([(_align_down(s, span), _align_up(e, span)) for s, e in ranges
-                               if e > s]))
+            out.append(_merge([(s - s % span, -(-e // span) * span) for s, e in ranges]))
         return tuple(out)
 
 
