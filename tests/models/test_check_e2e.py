@@ -74,3 +74,18 @@ def test_mutants_are_refuted_with_a_counterexample(name: str) -> None:
     if name == "mutant-caller-limit.patch":
         assert any(f["check"] == "assertion-reachable" and "model shows" in f["message"]
                    for f in findings(report))
+
+
+def test_tree_mode_reads_every_role_from_code(kernel_tree: Any) -> None:
+    from tests.csource.kernel_tree import SEED_PATCH
+
+    repo = kernel_tree()
+    done = subprocess.run(
+        [sys.executable, "-m", "patchscope", "check", str(SEED_PATCH), "--tree", str(repo),
+         "--format", "json", "--scenarios", "200"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for c in calls(json.loads(done.stdout)).values():
+        assert c["verdict"] == "proved" and "model agreed" in c["method"]
+        model_steps = " ".join(s for s in c["steps"] if s.startswith("model:"))
+        assert "assumed" not in model_steps
+        assert "floor `floor`, ceiling `ceiling`" in model_steps
