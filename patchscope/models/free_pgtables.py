@@ -161,9 +161,12 @@ def _chain(e: Expr, binder: Binder) -> tuple[str, ...] | None:
     return tuple(text.replace("->", ".").split("."))
 
 
-def _show(v: object) -> str:
+def _show(v: object, top: bool = False) -> str:
+    """A value in words; *top*: a limit or ceiling, where 0 stands for the top."""
     if isinstance(v, Vma):
         return v.label
+    if top and v == 0:
+        return "0 (the top)"
     return f"{v:#x}" if isinstance(v, int) else "NULL" if v is None else str(v)
 
 
@@ -234,7 +237,9 @@ class FreePgtablesModel(KernelModel):
             if sc not in grid_sc:
                 sc = cx.shrink(sc, profile, lambda s: runner.warns(s) is not None)
                 o = runner.warns(sc) or o
-            values = ", ".join(f"{k} = {_show(v)}" for k, v in o.new_args.items()
+            tops = set().union(*(free_names(roles.new.exprs[r])
+                                 for r in ("first_bound", "gather_bound", "ceiling")))
+            values = ", ".join(f"{k} = {_show(v, k in tops)}" for k, v in o.new_args.items()
                                if k != roles.new.vma_param)
             assertion = runner.counterexample(
                 sc, o, f"{_warn_text(roles)} fires with {values} "
