@@ -143,6 +143,68 @@ def read_body(body: str | None) -> BodyUses:
     return uses
 
 
+def _skeleton(body: str, rename: dict[str, str]) -> list[str]:
+    """The body's tokens with the modelled uses blanked: each mas_find() bound,
+    free_pgd_range()'s floor and ceiling, WARN statements; names mapped by *rename*."""
+    lines = [ln for ln in body.splitlines() if not ln.lstrip().startswith(("*", "/*"))]
+    tokens = [t for t in tokenize("\n".join(lines)) if t.kind != "COMMENT"]
+    spans: dict[int, tuple[int, str]] = {}  # token index -> (index after, placeholder)
+    for i, t in enumerate(tokens):
+        if t.kind != "IDENTIFIER" or i + 1 >= len(tokens) or tokens[i + 1].spelling != "(":
+            continue
+        if t.spelling not in ("mas_find", "free_pgd_range", *WARN_MACROS):
+            continue
+        depth, j, commas = 0, i + 2, [i + 1]
+        while j < len(tokens):
+            sp = tokens[j].spelling
+            if sp in ("(", "[", "{"):
+                depth += 1
+            elif sp in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif sp == "," and depth == 0:
+                commas.append(j)
+            j += 1
+        if t.spelling in WARN_MACROS:
+            end = j + 2 if j + 1 < len(tokens) and tokens[j + 1].spelling == ";" else j + 1
+            spans[i] = (end, "")
+        elif t.spelling == "mas_find" and len(commas) == 2:
+            spans[commas[1] + 1] = (j, "<bound>")
+        elif t.spelling == "free_pgd_range" and len(commas) == 5:
+            spans[commas[3] + 1] = (j, "<floor, ceiling>")
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if i in spans:
+            end, placeholder = spans[i]
+            if placeholder:
+                out.append(placeholder)
+            i = end
+            continue
+        sp = tokens[i].spelling
+        out.append(rename.get(sp, sp) if tokens[i].kind == "IDENTIFIER" else sp)
+        i += 1
+    return out
+
+
+def unmodelled_change(change: SignatureChange) -> str | None:
+    """Why the new body differs from the old one in code the model does not read
+    from the body (the walk, the gathering, the unlinking), or None."""
+    old_body, new_body = _pick_definition(change)
+    if old_body is None or new_body is None:
+        return None
+    backward = {n: o for o, n in _aligned(change).items()}
+    old = _skeleton(old_body, {})
+    new = _skeleton(new_body, backward)
+    if old == new:
+        return None
+    k = next((i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b),
+             min(len(old), len(new)))
+    return (f"the new body changes code the model does not take from the body, near "
+            f"`{' '.join(old[max(0, k - 3):k + 4])}` -> `{' '.join(new[max(0, k - 3):k + 4])}`")
+
+
 def _pick_definition(change: SignatureChange) -> tuple[str | None, str | None]:
     """Old and new body of the definition that walks the tree."""
     best: tuple[int, str | None, str | None] = (-1, None, None)
@@ -185,9 +247,13 @@ def _side(uses: BodyUses, params: list[Param], side: str) -> SideRoles:
         ("floor", uses.floor, "reaches free_pgd_range() as floor"),
         ("ceiling", uses.ceiling, "reaches free_pgd_range() as ceiling"),
     ):
-        if e is not None and free_names(e) <= names | _MACRO_OK:
-            exprs[role] = e
-            from_code[role] = how
+        if e is None:
+            continue
+        if not free_names(e) <= names | _MACRO_OK:
+            raise RolesError(f"the {side} body's `{to_c(e)}` ({how.split(' ', 1)[1]}) is not "
+                             "an expression of its parameters")
+        exprs[role] = e
+        from_code[role] = how
     warn = uses.warn if uses.warn is not None and free_names(uses.warn) <= names | _MACRO_OK \
         else None
     return SideRoles(params, exprs, warn, from_code, {},
@@ -213,6 +279,9 @@ def _fill(target: SideRoles, source: SideRoles, rename: dict[str, str], why: str
 
 def establish(change: SignatureChange) -> Roles:
     """Roles of both sides of *change*; raises :class:`RolesError`."""
+    why = unmodelled_change(change)
+    if why is not None:
+        raise RolesError(why)
     old_body, new_body = _pick_definition(change)
     old = _side(read_body(old_body), change.old_params, "old")
     new = _side(read_body(new_body), change.new_params, "new")

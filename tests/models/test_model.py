@@ -186,3 +186,20 @@ def test_only_arm_lpae_ceiling_makes_a_top_limit_differ() -> None:
     # the new walk goes past USER_PGTABLES_CEILING into a VMA above it
     assert any(v["start"] >= ARM_LPAE.user_pgtables_ceiling for v in cx.scenario["vmas"])
     assert result.assertion is not None
+
+
+def test_a_change_the_model_does_not_parameterise_is_unknown() -> None:
+    new = helpers.body("tree_max - 1", warn="tree_max - 1 > ceiling - 1").replace(
+        "vma->vm_end + PMD_SIZE", "vma->vm_end + PUD_SIZE")
+    v = check(helpers.change(new_body=new), helpers.exit_mmap()).verdict
+    assert v.kind is VerdictKind.UNKNOWN
+    assert "does not take from the body" in v.reason and "PUD_SIZE" in v.reason
+
+
+def test_a_visible_bound_that_is_not_a_parameter_expression_is_unknown() -> None:
+    new = helpers.body("limit").replace(
+        "\tdo {", "\tunsigned long limit = tree_max - 1;\n\tdo {")
+    old = helpers.body("limit").replace(
+        "\tdo {", "\tunsigned long limit = tree_max - 1;\n\tdo {")
+    v = check(helpers.change(new_body=new, old_body=old), helpers.exit_mmap()).verdict
+    assert v.kind is VerdictKind.UNKNOWN and "`limit`" in v.reason
