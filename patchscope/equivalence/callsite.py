@@ -107,6 +107,7 @@ def check_call(
     call: CallSite,
     profile: ArchProfile,
     caller: BodyProof | None = None,
+    changed: frozenset[str] = frozenset(),
 ) -> CallProof:
     """Check *call* against the substitution *body* found for *change*.
 
@@ -123,6 +124,14 @@ def check_call(
         )
     method = "substitution " + body.substitution_text()
     proof = CallProof("proved", "", method)
+    neutral = changed | {change.function}
+    if (
+        call.old_context is not None
+        and call.new_context is not None
+        and context_definitions(call.old_context, call.new_context, neutral) is None
+    ):
+        return _undecided(proof, f"the patch also changes {call.caller}() before this call, "
+                          "beyond new definitions the proof can follow")
     old = _bind([p.name for p in change.old_params], call.old_args or [])
     new = _bind([p.name for p in change.new_params], call.new_args or [])
     if old is None or new is None:
@@ -217,7 +226,7 @@ def check_call(
 def _caller_definitions(
     call: CallSite, old_e: dict[str, Expr | None]
 ) -> tuple[Definitions, Definitions] | None:
-    defs = context_definitions(call.old_context, call.new_context)
+    defs = context_definitions(call.old_context, call.new_context, frozenset({call.function}))
     if defs is None:
         return None
     # a name the new side defines afresh must not be one the old call read

@@ -18,12 +18,23 @@ such a definition; otherwise nothing is resolved.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass, field
 
 from patchscope.clang import Token
 from patchscope.equivalence.bodydiff import assigned_names, body_tokens
+from patchscope.equivalence.ceval import PURE_CALLS
 from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.expr_ast import Expr, Member, Name, Num, free_chains, rebuild
+from patchscope.equivalence.expr_ast import (
+    Call,
+    Expr,
+    Member,
+    Name,
+    Num,
+    free_chains,
+    rebuild,
+    walk,
+)
 from patchscope.errors import ParseError
 
 _TYPE_TOKENS = frozenset(
@@ -196,15 +207,31 @@ def _side_definitions(
         for value in values.values():
             if free_chains(value) & written:
                 return None
+            if any(isinstance(n, Call) and n.func not in PURE_CALLS for n in walk(value)):
+                return None  # a call may have effects the other side does not have
         defs.values.update({n: defs.resolve(v) for n, v in values.items()})
     return defs
 
 
+def _calls_one_of(stmt: Statement, names: frozenset[str]) -> bool:
+    toks = stmt.tokens
+    return any(
+        t.spelling in names and k + 1 < len(toks) and toks[k + 1].spelling == "("
+        for k, t in enumerate(toks)
+    )
+
+
+@functools.lru_cache(maxsize=256)
 def context_definitions(
-    old_context: str | None, new_context: str | None
+    old_context: str | None, new_context: str | None, neutral: frozenset[str] = frozenset()
 ) -> tuple[Definitions, Definitions] | None:
     """Definitions only the old side, and only the new side, of the caller has
-    before the call; None when the two sides differ in anything else."""
+    before the call; None when the two sides differ in anything else.
+
+    Statements that call one of *neutral* (the functions whose parameters the
+    patch changes) may differ: each such call is checked as a call site of
+    its own, and the patch is only proved if it is.
+    """
     if old_context is None or new_context is None:
         return None
     try:
@@ -221,8 +248,8 @@ def context_definitions(
     only_new: list[int] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
-            only_old.extend(range(i1, i2))
-            only_new.extend(range(j1, j2))
+            only_old.extend(k for k in range(i1, i2) if not _calls_one_of(old_s[k], neutral))
+            only_new.extend(k for k in range(j1, j2) if not _calls_one_of(new_s[k], neutral))
     if not only_old and not only_new:
         return Definitions(), Definitions()
     old_names = {t.spelling for t in old_t if t.kind == "IDENTIFIER"}

@@ -81,7 +81,8 @@ def decide_call(
     if call.new_args is None:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the patch removes this call of {call.function}()", arch=arch)
-    proof = check_call(body, change, call, profile, caller)
+    changed = frozenset(c.function for c in patch.signature_changes)
+    proof = check_call(body, change, call, profile, caller, changed)
     steps = list(proof.steps)
     if body.proved:
         steps = [f"body: {s}" for s in body.steps] + steps

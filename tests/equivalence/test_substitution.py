@@ -341,3 +341,22 @@ def test_an_if_whose_body_changed_under_the_substitution_is_still_unified() -> N
                "{\n\tif (ready)\n\t\tuse(c - 1);\n}", "{\n\tif (ready)\n\t\tuse(m - 1);\n}")
     proof = prove_body(c, X86_64)
     assert proof.proved and not proof.provisos
+
+
+def test_a_caller_changed_before_the_call_is_not_proved() -> None:
+    c = change("h", "unsigned long c", "unsigned long c, unsigned long m",
+               "{\n\tuse(c - 1);\n}", "{\n\tuse(m - 1);\n}")
+    proof = prove_body(c, X86_64)
+    site = call("h", ["x"], ["x", "x"])
+    site.old_context = "{\n\tx = start;\n\t"
+    site.new_context = "{\n\tx = start;\n\tx += 4096;\n\t"
+    r = check_call(proof, c, site, X86_64)
+    assert r.status == "unknown" and "before this call" in r.reason
+    # an earlier call of the changed function itself may differ: it is its own call site
+    site.new_context = "{\n\tx = start;\n\th(x, x);\n\t"
+    site.old_context = "{\n\tx = start;\n\th(x);\n\t"
+    assert check_call(proof, c, site, X86_64, changed=frozenset({"h"})).proved
+    # a fresh definition with a call in it may have effects
+    site.old_context = "{\n\t"
+    site.new_context = "{\n\tunsigned long y = next_id();\n\t"
+    assert not check_call(proof, c, site, X86_64).proved
