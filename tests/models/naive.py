@@ -8,6 +8,7 @@ checked by something that did not produce it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
@@ -148,7 +149,7 @@ class NaiveMM:
 
 def naive_free_pgtables(
     profile: ArchProfile,
-    entries: list[tuple[int, int, object]],  # (first index, last index, vma span or "zero")
+    entries: Sequence[tuple[int, int, object]],  # (first index, last index, vma span or "zero")
     owned: list[tuple[int, int]],
     start_index: int,
     first: tuple[int, int],
@@ -162,7 +163,7 @@ def naive_free_pgtables(
     for s, e in owned:
         mm.map_range(s, e)
     m = mm.m
-    state = {"pos": None}
+    state: dict[str, int | None] = {"pos": None}
 
     def find(mx: int) -> object:
         if state["pos"] is None:
@@ -175,7 +176,7 @@ def naive_free_pgtables(
                     state["pos"] = k
                     return what
             return None
-        k = state["pos"] + 1  # type: ignore[operator]
+        k = state["pos"] + 1
         if k < len(entries) and entries[k][0] <= mx:
             state["pos"] = k
             return entries[k][2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from patchscope.arch import ARM_LPAE, X86_64, X86_64_5LEVEL, ArchProfile
-from patchscope.models.loop import CalleeValues, run_free_pgtables
+from patchscope.models.loop import CalleeValues, Observation, run_free_pgtables
 from patchscope.models.maple import MapleTree, Vma
 from patchscope.models.pgtable import LEVELS, TableGeometry, free_pgd_range
 from tests.models.naive import NaiveMM
@@ -72,7 +72,7 @@ def test_arm_lpae_keeps_the_first_pmd_below_first_user_address() -> None:
                   p.user_pgtables_ceiling) == [("pte", 0x400000)]  # PMD page starts below floor
 
 
-def _loop(vmas: list[tuple[int, int]], floor: int = 0, ceiling: int = 0):  # type: ignore[no-untyped-def]
+def _loop(vmas: list[tuple[int, int]], floor: int = 0, ceiling: int = 0) -> Observation:
     geo = TableGeometry.of(X86_64)
     vs = [Vma(i, s, e) for i, (s, e) in enumerate(vmas)]
     limit = (ceiling - 1) & ALL
