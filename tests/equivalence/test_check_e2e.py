@@ -226,3 +226,74 @@ def test_a_patch_without_a_diff_is_not_proved(tmp_path: Path) -> None:
 def test_arm_lpae_profile_proves_the_seed_too() -> None:
     rc, report = check(SEED_MBOX, "--arch", "arm-lpae")
     assert_seed_proved(rc, only_patch(report))
+
+
+DROP_BEFORE = """#include "a.h"
+
+static unsigned long clamp_end(struct range *r, unsigned long end, int flags)
+{
+	unsigned long limit;
+
+	limit = r->end;
+	if (end - 1 > limit - 1)
+		end = limit;
+	return end;
+}
+
+unsigned long use_range(struct range *r, unsigned long x)
+{
+	unsigned long e;
+
+	e = clamp_end(r, x + PAGE_SIZE, 0);
+	e += clamp_end(r, x, r->flags);
+	return e;
+}
+"""
+
+
+def test_an_unused_parameter_dropped(tmp_path: Path) -> None:
+    after = (DROP_BEFORE.replace("unsigned long end, int flags)", "unsigned long end)")
+             .replace("clamp_end(r, x + PAGE_SIZE, 0)", "clamp_end(r, x + PAGE_SIZE)")
+             .replace("clamp_end(r, x, r->flags)", "clamp_end(r, x)"))
+    rc, report = check(_one_commit_patch(tmp_path, DROP_BEFORE, after,
+                                         "lib: drop the unused flags\n\nNo functional change."))
+    patch = only_patch(report)
+    assert rc == 0 and patch["nfc"]["verdict"] == "proved"
+    assert all("flags dropped (unread)" in c["method"] for c in patch["call_sites"])
+    bad = after.replace("\tlimit = r->end;", "\tlimit = r->end;\n\tr->flags = 0;")
+    rc, report = check(_one_commit_patch(tmp_path / "b", DROP_BEFORE, bad,
+                                         "lib: drop the unused flags\n\nNo functional change."))
+    assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
+
+
+MM_BEFORE = """static void flush_range(struct mm_struct *mm, unsigned long start,
+			unsigned long end)
+{
+	if (!mm)
+		return;
+	tlb_flush(mm, start, end);
+	count_flush(mm);
+}
+
+void unmap_one(struct vm_area_struct *vma)
+{
+	unsigned long s = vma->vm_start;
+
+	flush_range(vma->vm_mm, s, vma->vm_end);
+}
+"""
+
+
+def test_a_parameter_derived_from_the_new_one(tmp_path: Path) -> None:
+    after = (MM_BEFORE.replace("flush_range(struct mm_struct *mm,", "flush_range(struct "
+                               "vm_area_struct *vma,")
+             .replace("if (!mm)", "if (!vma->vm_mm)").replace("tlb_flush(mm,", "tlb_flush("
+                                                                  "vma->vm_mm,")
+             .replace("count_flush(mm)", "count_flush(vma->vm_mm)")
+             .replace("flush_range(vma->vm_mm, s,", "flush_range(vma, s,"))
+    rc, report = check(_one_commit_patch(tmp_path, MM_BEFORE, after,
+                                         "mm: pass the vma\n\nNo functional change."))
+    patch = only_patch(report)
+    assert rc == 0, patch["findings"]
+    assert verdicts(patch) == {"unmap_one": "proved"}
+    assert "old mm := vma->vm_mm" in patch["call_sites"][0]["method"]
