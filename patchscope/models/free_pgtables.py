@@ -201,7 +201,7 @@ class FreePgtablesModel(KernelModel):
         runner = Runner(roles, binder, profile)
         grid_sc = grid(profile, binder.trees)
         random_sc = random_scenarios(profile, binder.trees, scenarios, seed)
-        ran = 0
+        ran = ran_random = 0
         found: tuple[Scenario, Outcome, str] | None = None
         behaves: tuple[Scenario, Outcome, str] | None = None
         warned: tuple[Scenario, Outcome] | None = None
@@ -212,6 +212,7 @@ class FreePgtablesModel(KernelModel):
                     progress.note(f"{call.caller}() -> free_pgtables(): model scenario {n}")
                 for o in runner.run(sc, sample):
                     ran += 1
+                    ran_random += sample is not None
                     if warned is None and o.new.warn:
                         warned = (sc, o)
                     if behaves is None:
@@ -264,8 +265,8 @@ class FreePgtablesModel(KernelModel):
             return ModelResult(verdict, assertion)
         verdict = Verdict(
             VerdictKind.VERIFIED,
-            f"free_pgtables model: {ran} scenarios (grid {ran - len(random_sc)} + "
-            f"{len(random_sc)} random, {where}); {describe}",
+            f"free_pgtables model: {ran} scenarios (grid {ran - ran_random} + "
+            f"{ran_random} random, {where}); {describe}",
             f"old and new calls unlink the same VMAs, make the same free_pgd_range() calls, "
             f"free the same tables and agree on the WARN in all {ran} scenarios",
             Basis.SAMPLING, scenarios=ran, seed=seed, arch=profile.name, steps=steps)
