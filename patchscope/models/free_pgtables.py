@@ -55,6 +55,8 @@ class Runner:
         # per side: (parameter, member chain if the argument is only that, expression)
         self.readers = [[(n, _chain(e, binder), e) for n, e in side.items()]
                         for side in binder.sides]
+        self.role_params = {id(r): sorted(r.names() & {p.name for p in r.params})
+                            for r in (roles.old, roles.new)}
         self.values_memo: dict[tuple[object, ...], CalleeValues] = {}
         self.role_text = {
             "old": {k: to_c(v) for k, v in roles.old.exprs.items()},
@@ -62,7 +64,8 @@ class Runner:
         }
 
     def _callee(self, roles: SideRoles, params: dict[str, object]) -> CalleeValues:
-        key = (id(roles), *params.values())
+        # keyed on the parameters the role expressions read (not the first VMA)
+        key = (id(roles), *[params.get(n) for n in self.role_params[id(roles)]])
         hit = self.values_memo.get(key)
         if hit is None:
             hit = self.values_memo[key] = self._callee_values(roles, params)
@@ -123,7 +126,8 @@ class Runner:
             if (nf, nv.first_bound, nv.gather_bound, nv.floor, nv.ceiling) == \
                     (of, ov.first_bound, ov.gather_bound, ov.floor, ov.ceiling):
                 # same inputs to a deterministic loop: same observations
-                new = Observation(old.unlinked, old.pgd_calls, old.freed, nv.warn)
+                new = old if nv.warn == ov.warn else Observation(old.unlinked, old.pgd_calls,
+                                                                 old.freed, nv.warn)
             else:
                 new = run_free_pgtables(self.geo, vmas, tree, start, nf, nv, present, self.memo)
             out.append(Outcome(start, op, np_, old, new, {n: env[n] for n in b.free}))
@@ -215,7 +219,7 @@ class FreePgtablesModel(KernelModel):
                     ran_random += sample is not None
                     if warned is None and o.new.warn:
                         warned = (sc, o)
-                    if behaves is None:
+                    if behaves is None and o.old is not o.new:
                         what = cx.difference(o.old, o.new, runner.geo.spans)
                         if what is None:
                             continue
