@@ -281,8 +281,9 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
             v = Verdict(VerdictKind.PROVED, "token comparison", why, Basis.PROOF)
         else:
             v = Verdict(VerdictKind.UNKNOWN, "none",
-                        f"no signature change to check ({why}); patchscope proves claims "
-                        "across signature changes and comment-only diffs", Basis.NONE)
+                        f"not proved: it changes no function signature and {why}; "
+                        "patchscope proves claims across signature changes and "
+                        "comment-only diffs", Basis.NONE)
         parts.append((v, "the patch", None, None))
     _set_nfc(patch, parts)
 
