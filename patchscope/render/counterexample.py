@@ -170,16 +170,26 @@ def _roles(raw: Mapping[str, Any]) -> tuple[dict[str, str], list[tuple[str, str]
     """
     by_param: dict[str, list[str]] = {}
     by_side: dict[str, list[str]] = {}
+    per_side: dict[str, dict[str, str]] = {}
+    for key, value in raw.items():
+        side, _, role = str(key).rpartition(" ")
+        if side:
+            per_side.setdefault(side, {})[role] = str(value)
     for key, value in raw.items():
         side, _, role = str(key).rpartition(" ")
         if not side:  # {"param": "role"}
             by_param.setdefault(str(key), []).append(str(value))
             continue
-        words = ROLE_WORDS.get(role, role.replace("_", " "))
+        base = words = ROLE_WORDS.get(role, role.replace("_", " "))
+        mine = per_side[side]
+        if mine.get("first_bound", value) != mine.get("gather_bound", value):
+            # the two lookups are bounded differently: say which is which
+            words += {"first_bound": " (first lookup)", "gather_bound": " (gathering)"}.get(
+                role, "")
         by_side.setdefault(side, []).append(f"{words} `{value}`")
         found = _ROLE_PARAM.match(str(value))
-        if found and words not in by_param.get(found.group(1), []):
-            by_param.setdefault(found.group(1), []).append(words)
+        if found and base not in by_param.get(found.group(1), []):
+            by_param.setdefault(found.group(1), []).append(base)
     roles = {param: " and ".join(dict.fromkeys(w)) for param, w in by_param.items()}
     return roles, [(side, ", ".join(dict.fromkeys(w))) for side, w in by_side.items()]
 

@@ -107,3 +107,13 @@ def test_a_run_of_tables_is_one_span() -> None:
     assert dict(words(cx))["Old call"] == "frees 32 PTE tables from @0x0"
     box = next(b for b in draw(facts(cx)).boxes if b.cls.startswith("table-old"))
     assert box.title == "old: PTE tables x32 from @0x0 (only old)"
+
+
+def test_two_search_limits_told_apart() -> None:
+    roles = {"new first_bound": "tree_max - 1", "new gather_bound": "tree_max",
+             "new floor": "floor", "new ceiling": "ceiling"}
+    cx = Counterexample("x86_64", {"roles": roles}, {}, {"tree_max": 0}, {}, {}, "")
+    said = dict(words(cx))
+    assert said["Roles"] == ("new: search limit (first lookup) `tree_max - 1`, "
+                             "search limit (gathering) `tree_max`, floor `floor`, ceiling `ceiling`")
+    assert facts(cx).roles["tree_max"] == "search limit"
