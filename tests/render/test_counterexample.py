@@ -114,6 +114,8 @@ def test_two_search_limits_told_apart() -> None:
              "new floor": "floor", "new ceiling": "ceiling"}
     cx = Counterexample("x86_64", {"roles": roles}, {}, {"tree_max": 0}, {}, {}, "")
     said = dict(words(cx))
-    assert said["Roles"] == ("new: search limit (first lookup) `tree_max - 1`, "
-                             "search limit (gathering) `tree_max`, floor `floor`, ceiling `ceiling`")
+    assert said["Roles"] == (
+        "new: search limit (first lookup) `tree_max - 1`, "
+        "search limit (gathering) `tree_max`, floor `floor`, ceiling `ceiling`"
+    )
     assert facts(cx).roles["tree_max"] == "search limit"
