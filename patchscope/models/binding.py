@@ -12,7 +12,7 @@ one call are evaluated under the same binding.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from patchscope.arch import ArchProfile
@@ -62,7 +62,7 @@ def read_chain(env: dict[str, object], chain: tuple[str, ...]) -> object:
     v: object = env.get(chain[0])
     if len(chain) > 1:
         for f in chain[1:]:
-            v = getattr(v, f, None)
+            v = v.get(f) if isinstance(v, dict) else getattr(v, f, None)
     return v
 
 
@@ -180,6 +180,20 @@ class Binder:
                        for s in walk(ex)):
                     raise BindError(f"cannot bind `{n}`: a pointer the caller's context "
                                     "does not define")
+        # fields of the munmap state that mm/vma.c's meaning does not give: free values
+        every = [*self.sides[0].values(), *self.sides[1].values(),
+                 *(st for st in self.start.values() if st is not None)]
+        chains: set[str] = set().union(*(free_chains(ex) for ex in every))
+        self.free_fields = sorted(c.split("->", 1)[1] for c in chains
+                                  if c.startswith("vms->") and c.count("->") == 1
+                                  and c.split("->", 1)[1] not in Vms._fields)
+        for c in sorted(chains):
+            parts = c.replace("->", ".").split(".")
+            if parts[0] in ("vma", "prev", "next") and len(parts) > 1 and \
+                    parts[1] not in ("vm_start", "vm_end"):
+                raise BindError(f"cannot bind `{c}`: the model's VMAs have only vm_start "
+                                "and vm_end")
+        self.free += [f"vms->{f}" for f in self.free_fields]
         if len(self.free) > MAX_FREE_NAMES:
             raise BindError(f"too many free names to bind: {', '.join(self.free)}")
         self._cache: dict[tuple[object, ...], object] = {}
@@ -209,11 +223,19 @@ class Binder:
             return
         values = self.free_values(sc)
         if sample is not None:  # random scenarios: one choice
-            yield {**env, **{n: values[(sample + 7 * i) % len(values)]
-                             for i, n in enumerate(self.free)}}
-            return
-        for combo in itertools.product(values, repeat=len(self.free)):
-            yield {**env, **dict(zip(self.free, combo, strict=True))}
+            combos: Iterable[tuple[int, ...]] = [tuple(
+                values[(sample + 7 * i) % len(values)] for i in range(len(self.free)))]
+        else:
+            combos = itertools.product(values, repeat=len(self.free))
+        for combo in combos:
+            chosen = dict(zip(self.free, combo, strict=True))
+            out = {**env, **chosen}
+            if self.free_fields:
+                vms = env["vms"]
+                assert isinstance(vms, Vms)
+                out["vms"] = {**vms._asdict(),
+                              **{f: chosen[f"vms->{f}"] for f in self.free_fields}}
+            yield out
 
     def value(self, expr: Expr, env: dict[str, object]) -> object:
         """``evaluate``, memoised on the values of the member chains *expr* reads."""

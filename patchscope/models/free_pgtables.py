@@ -34,7 +34,7 @@ class Outcome:
     new_args: dict[str, object]
     old: Observation
     new: Observation
-    free: dict[str, object]  # the caller's free names and the values they took
+    free: dict[str, object]  # the caller's free names (and vms fields) and their values
 
 
 _Memo = dict[tuple[object, ...], tuple[tuple[Runs, ...], Freed]]

@@ -203,3 +203,15 @@ def test_a_visible_bound_that_is_not_a_parameter_expression_is_unknown() -> None
         "\tdo {", "\tunsigned long limit = tree_max - 1;\n\tdo {")
     v = check(helpers.change(new_body=new, old_body=old), helpers.exit_mmap()).verdict
     assert v.kind is VerdictKind.UNKNOWN and "`limit`" in v.reason
+
+
+def test_unknown_vms_fields_are_free_values() -> None:
+    result = check(helpers.change(), helpers.vms_clear_ptes("vms->tree_end"))
+    cx = result.verdict.counterexample
+    assert result.verdict.kind is VerdictKind.REFUTED and cx is not None
+    assert cx.new_args["tree_max"] == cx.scenario["caller vms->tree_end"]
+
+
+def test_vma_fields_the_model_lacks_are_unknown() -> None:
+    v = check(helpers.change(), helpers.exit_mmap("vma->vm_pgoff")).verdict
+    assert v.kind is VerdictKind.UNKNOWN and "vma->vm_pgoff" in v.reason
