@@ -66,6 +66,11 @@ def read_chain(env: dict[str, object], chain: tuple[str, ...]) -> object:
     return v
 
 
+def _hashable(v: object) -> object:
+    """A memo key part: the vms mapping (free fields bound) as its items."""
+    return tuple(sorted(v.items())) if isinstance(v, dict) else v
+
+
 def _key(text: str) -> str:
     t = "".join(text.split()).lstrip("&")
     for suffix in (".mas", "->mas"):
@@ -213,6 +218,8 @@ class Binder:
         pts = {0, p.first_user_address, p.user_pgtables_ceiling}
         for v in sc.vmas:
             pts |= {v.vm_start, v.vm_end}
+        if sc.tree == DETACHED:  # a detached tree is indexed by sequence number
+            pts |= set(range(1, sc.last - sc.first + 2))
         return sorted(pts)
 
     def bindings(self, sc: Scenario, sample: int | None = None) -> Iterator[dict[str, object]]:
@@ -251,7 +258,7 @@ class Binder:
         plain, chains = rec
         if plain:  # a name or a member chain: its value is the field read, no arithmetic
             return read_chain(env, chains[0])
-        k = (id(expr), *[read_chain(env, c) for c in chains])
+        k = (id(expr), *[_hashable(read_chain(env, c)) for c in chains])
         hit = self._cache.get(k, self)
         if hit is self:
             hit = evaluate(expr, env, self.profile)

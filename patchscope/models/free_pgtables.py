@@ -203,7 +203,9 @@ class FreePgtablesModel(KernelModel):
         except BindError as exc:
             return _unknown(f"cannot bind the call's arguments: {exc}", profile)
         runner = Runner(roles, binder, profile)
-        grid_sc = grid(profile, binder.trees)
+        # each free name multiplies the grid by the layout's points: two of them
+        # (up to 81 combinations) keep the exhaustive part to two VMAs
+        grid_sc = grid(profile, binder.trees, 3 if len(binder.free) < 2 else 2)
         random_sc = random_scenarios(profile, binder.trees, scenarios, seed)
         ran = ran_random = 0
         found: tuple[Scenario, Outcome, str] | None = None
