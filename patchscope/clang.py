@@ -30,6 +30,26 @@ class Token:
     column: int  # 1-based
 
 
+def blank_cut_comment(text: str) -> str:
+    """Blank the tail of a comment whose opening ``/*`` lies before *text*.
+
+    A hunk's window often starts inside a comment (`` * @p: the part ...``);
+    lexed as code, that prose reads as calls and declarations.  Text up to a
+    ``*/`` that no ``/*`` in *text* opened is such a tail.  It becomes spaces
+    of the same UTF-8 length (newlines kept), so byte offsets, lines and
+    columns of everything after it are unchanged.
+    """
+    close = text.find("*/")
+    opening = text.find("/*")
+    if close < 0 or 0 <= opening < close:
+        return text
+    head = text[: close + 2]
+    blank = "".join(
+        c if c == "\n" else " " * len(c.encode("utf-8", "surrogateescape")) for c in head
+    )
+    return blank + text[close + 2 :]
+
+
 def parse(path: str, text: str, flags: list[str] | None = None) -> cindex.TranslationUnit:
     """Parse *text* as if it were the file *path*; never touches the disk."""
     return index().parse(

@@ -55,6 +55,9 @@ class Source:
             from patchscope.csource.focus import lex_regions
 
             return lex_regions(self.data, self.regions, self.lexer)
+        if not self.whole:
+            # a hunk's window may start inside a comment: its prose is no call
+            return _tokenize(clang.blank_cut_comment(self.text))
         return _tokenize(self.text)
 
     def lexed_to_end(self, offset: int) -> bool:

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from patchscope.clang import Token, tokenize
+from patchscope.clang import Token, blank_cut_comment, tokenize
 from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.expr_ast import Expr
 from patchscope.errors import ParseError
@@ -79,14 +79,6 @@ class Assertion:
 _GAP = re.compile(r"^\s*/\* patchscope: lines \d+-\d+ are not in the patch \*/\s*$", re.M)
 
 
-def _blank_cut_comment(piece: str) -> str:
-    close = piece.find("*/")
-    opening = piece.find("/*")
-    if close >= 0 and (opening < 0 or opening > close):
-        return "".join(c if c == "\n" else " " for c in piece[: close + 2]) + piece[close + 2 :]
-    return piece
-
-
 def _drop_cut_comments(text: str, cut_start: bool = False) -> str:
     """Blank the tail of a comment whose start the patch does not show.
 
@@ -96,9 +88,9 @@ def _drop_cut_comments(text: str, cut_start: bool = False) -> str:
     """
     pieces = _GAP.split(text)
     gaps = _GAP.findall(text)
-    out = [_blank_cut_comment(pieces[0]) if cut_start else pieces[0]]
+    out = [blank_cut_comment(pieces[0]) if cut_start else pieces[0]]
     for gap, piece in zip(gaps, pieces[1:], strict=True):
-        out += [gap, _blank_cut_comment(piece)]
+        out += [gap, blank_cut_comment(piece)]
     return "".join(out)
 
 

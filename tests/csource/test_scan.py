@@ -28,6 +28,26 @@ def test_a_call_cut_by_the_window_is_incomplete() -> None:
     assert [a.text for a in call.args] == ["a", "b"]
 
 
+def test_a_window_starting_inside_a_comment_holds_no_call_there() -> None:
+    # a hunk whose first context lines are the end of a kernel-doc comment
+    s = src(
+        " * frob() - frob the thing, café\n * @x: what\n */\nint frob(int x)\n{\n"
+        "\treturn helper(x) + frob(x - 1);\n}\n",
+        whole=False,
+    )
+    (call,) = find_calls(s, "frob")
+    assert call.line == 6 and [a.text for a in call.args] == ["x - 1"]
+    (decl,) = find_declarators(s, {"frob"})
+    assert decl.line == 4 and decl.kind == "definition"
+
+
+def test_a_whole_file_is_lexed_as_written() -> None:
+    # "*/" before any "/*" in a whole file is code the lexer reads, not a cut comment
+    s = src("int a = 2 */* two */ 3;\nint g(void) { return frob(a); }\n")
+    (call,) = find_calls(s, "frob")
+    assert call.line == 2
+
+
 def test_declarators_are_not_calls_and_calls_are_not_declarators() -> None:
     text = (
         "static inline int foo(struct a *p, unsigned long n);\n"

@@ -132,11 +132,20 @@ def test_chain_variant_tree_mode(tmp_path: Path) -> None:
     assert patch["nfc"]["verdict"] != "proved"
 
 
-def test_chain_mbox_call_site() -> None:
-    _, report = check(EQ / "chain.patch")
-    assert verdicts(only_patch(report))["query_left"] == "proved"
-    _, report = check(EQ / "chain-variant.patch")
-    assert verdicts(only_patch(report))["query_left"] != "proved"
+def test_chain_mbox_mode() -> None:
+    # the hunk starts inside span_left()'s kernel-doc: "span_left() - how much"
+    # there is prose, not a call
+    rc, report = check(EQ / "chain.patch")
+    patch = only_patch(report)
+    assert rc == 0
+    assert verdicts(patch) == {"query_left": "proved"}
+    assert patch["nfc"]["verdict"] == "proved"
+    rc, report = check(EQ / "chain-variant.patch")
+    patch = only_patch(report)
+    assert rc == 1
+    assert verdicts(patch) == {"query_left": "unknown"}
+    checks = {f["check"] for f in patch["findings"]}
+    assert "caller-not-updated" not in checks and "nfc-unproved" in checks
 
 
 def test_no_claim_is_not_claimed_but_still_analysed() -> None:
