@@ -39,7 +39,10 @@ def median_time(fn: Callable[[], object], runs: int) -> tuple[float, list[float]
 
 
 def _clear_caches() -> None:
-    """Forget memoised parses so each in-process run does the whole work."""
+    """Forget memoised parses and model results so each in-process run does the whole work."""
+    from patchscope.models import forget_caches
+
+    forget_caches()
     from patchscope.equivalence.callsite import _normal_spelling
     from patchscope.equivalence.cparse import parse_expr
 
@@ -114,14 +117,14 @@ def proof_only() -> Callable[[], object]:
         _clear_caches()
         series = read_series(str(SEED_MBOX), cwd=str(ROOT))
         analyse_series(series, None, options, Progress(False))
-        saved = decide._find_model
-        decide._find_model = lambda change: None  # type: ignore[assignment]
+        saved = decide.find_model
+        decide.find_model = lambda change: None  # type: ignore[assignment]
         try:
             start = time.perf_counter()
             decide_series(series, options, Progress(False))
             return time.perf_counter() - start
         finally:
-            decide._find_model = saved  # type: ignore[assignment]
+            decide.find_model = saved  # type: ignore[assignment]
 
     return run
 

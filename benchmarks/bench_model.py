@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from patchscope.arch import get_profile  # noqa: E402
 from patchscope.commands.check import check_series  # noqa: E402
 from patchscope.core import CheckOptions  # noqa: E402
-from patchscope.models import find_model  # noqa: E402
+from patchscope.models import find_model, forget_caches  # noqa: E402
 from patchscope.models import scenarios as scenario_lists  # noqa: E402
 from patchscope.models.loop import CalleeValues, run_free_pgtables  # noqa: E402
 from patchscope.models.maple import MapleTree  # noqa: E402
@@ -50,8 +50,7 @@ def model_rate(arch: str, scenarios: int, runs: int) -> tuple[float, int, float]
     profile = get_profile(arch)
     times, count = [], 0
     for _ in range(runs):
-        scenario_lists._GRIDS.clear()
-        scenario_lists._RANDOM.clear()
+        forget_caches()  # scenario lists and the loop memo: each run starts cold
         count = 0
         start = time.perf_counter()
         for call in patch.call_sites:
@@ -88,8 +87,7 @@ def seed_check(runs: int) -> tuple[float, float]:
     check_series(CheckOptions(source=str(SEED)))  # warm-up: libclang, z3
     inproc = []
     for _ in range(runs):
-        scenario_lists._GRIDS.clear()
-        scenario_lists._RANDOM.clear()
+        forget_caches()
         start = time.perf_counter()
         check_series(CheckOptions(source=str(SEED)))
         inproc.append(time.perf_counter() - start)

@@ -7,6 +7,7 @@ everything at once.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 KiB = 1 << 10
@@ -54,9 +55,9 @@ class ArchProfile:
     def level_mask(self, size: int) -> int:
         return self.wrap(~(size - 1))
 
-    @property
+    @functools.cached_property
     def macros(self) -> dict[str, int]:
-        """The kernel macros an argument or condition may name."""
+        """The kernel macros an argument or condition may name (read-only: shared)."""
         m = self.mask
         values = {
             "PAGE_SIZE": self.page_size,

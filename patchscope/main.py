@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=1,
         metavar="N",
-        help="worker processes for scenario runs (default 1)",
+        help="worker processes for the model's scenario runs, one call site each "
+        "(default 1; the report is the same for any N)",
     )
 
     hook = sub.add_parser(

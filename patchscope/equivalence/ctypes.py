@@ -8,6 +8,7 @@ while ``-1UL > 0`` is true, on 64-bit and 32-bit profiles alike.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
@@ -114,9 +115,15 @@ def _width(base: str, profile: ArchProfile) -> int:
 
 
 def make_type(base: str, signed: bool, profile: ArchProfile) -> CType:
+    return _make_type(base, signed, _width(base, profile))
+
+
+@functools.cache
+def _make_type(base: str, signed: bool, width: int) -> CType:
+    # the model evaluates the same few types tens of thousands of times per check
     prefix = "" if signed else "unsigned "
     name = "bool" if base == "bool" else prefix + base
-    return CType(name, _width(base, profile), signed, _RANK[base])
+    return CType(name, width, signed, _RANK[base])
 
 
 def type_from_spelling(spelling: str, profile: ArchProfile) -> CType | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import Any
 
 from patchscope.arch import ArchProfile
@@ -31,7 +32,7 @@ _C_SUFFIXES = (".c", ".h")
 _PROSE_SUFFIXES = (".rst", ".txt", ".md")
 
 
-def _find_model(change: SignatureChange) -> Any:
+def find_model(change: SignatureChange) -> Any:
     """The kernel model of *change*'s function, if the models package has one."""
     try:
         models = importlib.import_module("patchscope.models")
@@ -63,11 +64,14 @@ def decide_call(
     options: CheckOptions,
     progress: Progress,
     caller: BodyProof | None = None,
+    model_outcomes: Mapping[int, object] | None = None,
 ) -> Verdict:
     """The verdict of one call site; findings it raises go to *patch*.
 
     *caller*: the proved body of the calling function when the patch changes
     its parameters too; its substitution applies to the new arguments.
+    *model_outcomes*: model results already run by worker processes
+    (:mod:`.workers`), by ``id(call)``; a call not in it is run here.
     """
     arch = profile.name
     if not call.complete:
@@ -105,13 +109,18 @@ def decide_call(
     else:
         verdict = Verdict(VerdictKind.UNKNOWN, proof.method, f"not proved: {proof.reason}",
                           Basis.NONE, arch=arch, steps=steps)
-    model = _find_model(change)
+    model = find_model(change)
     if model is None:
         patch.findings.extend(solver_findings)
         return verdict
     try:
-        result = model.check_call(change, call, profile, scenarios=options.scenarios,
-                                  seed=options.seed, progress=progress)
+        if model_outcomes is not None and id(call) in model_outcomes:
+            result = model_outcomes[id(call)]
+            if isinstance(result, Exception):
+                raise result
+        else:
+            result = model.check_call(change, call, profile, scenarios=options.scenarios,
+                                      seed=options.seed, progress=progress)
     except Exception as exc:  # an engine failing is loud, never hidden
         patch.findings.append(Finding(
             "engine-error", Severity.ERROR,
@@ -244,8 +253,11 @@ def _comments_only(patch: Patch) -> tuple[bool, str]:
 
 
 def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
-                 progress: Progress) -> None:
-    """Fill the verdicts of *patch*'s changes and call sites, its nfc, its findings."""
+                 progress: Progress, model_outcomes: Mapping[int, object] | None = None) -> None:
+    """Fill the verdicts of *patch*'s changes and call sites, its nfc, its findings.
+
+    *model_outcomes*: see :func:`decide_call`.
+    """
     parts: list[tuple[Verdict, str, str | None, int | None]] = []  # verdict, label, file, line
     decided: set[int] = set()
     bodies = _prove_bodies(patch, profile, progress)
@@ -264,7 +276,7 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                 caller = next((b for b in bodies.values()
                                if b.function == call.caller and b.proved), None)
                 call.verdict = decide_call(body, change, call, patch, profile, options, progress,
-                                           caller)
+                                           caller, model_outcomes)
             except Exception as exc:  # one call's failure must not stop the others
                 call.verdict = _internal_error(patch, exc, _call_label(call), call.file,
                                                call.line, profile)

@@ -54,4 +54,18 @@ def find_model(change: SignatureChange) -> KernelModel | None:
     return _REGISTRY.get(change.function)
 
 
-__all__ = ["KernelModel", "ModelResult", "find_model", "register"]
+def forget_caches() -> None:
+    """Drop what the models keep between calls in one process.
+
+    Scenario lists, trees of layouts and loop results are memoised across
+    call sites (and so across checks in one process).  Benchmarks call this
+    so that each timed run does the work a fresh ``patchscope check`` does.
+    """
+    from patchscope.models import free_pgtables, scenarios
+
+    scenarios._GRIDS.clear()
+    scenarios._RANDOM.clear()
+    free_pgtables._SHARED.clear()
+
+
+__all__ = ["KernelModel", "ModelResult", "find_model", "forget_caches", "register"]

@@ -143,8 +143,10 @@ class Binder:
         self.vma_exprs: list[Expr] = []
         for side, args in ((roles.old, call.old_args), (roles.new, call.new_args)):
             wanted = (side.names() - self.macros) | {side.vma_param}
-            exprs = {n: _parse(_arg_for(args, side, n)) for n in wanted
-                     if n in {p.name for p in side.params}}
+            # in parameter order: counterexamples list arguments as the call does,
+            # the same in every process (a set's order is not)
+            exprs = {p.name: _parse(_arg_for(args, side, p.name)) for p in side.params
+                     if p.name in wanted}
             self.sides.append(exprs)
             self.vma_exprs.append(exprs[side.vma_param])
         mas_arg = _arg_for(call.new_args, roles.new, roles.new.mas_param).text

@@ -59,7 +59,7 @@ UNDECIDED = Verdict(VerdictKind.UNKNOWN, "model free_pgtables", "no tree found")
 
 
 def run(monkeypatch: pytest.MonkeyPatch, model: FixedModel, site) -> tuple[Verdict, Patch]:  # noqa: ANN001
-    monkeypatch.setattr(decide, "_find_model", lambda change: model)
+    monkeypatch.setattr(decide, "find_model", lambda change: model)
     change = seed_change()
     body = prove_body(change, X86_64)
     patch = Patch(1, 1, 1, "s", "s", "a", "m", None, "", "", claims_nfc=True)
@@ -111,7 +111,7 @@ def test_a_failing_model_is_an_error_finding(monkeypatch: pytest.MonkeyPatch) ->
         def check_call(self, *args, **kwargs):  # noqa: ANN002, ANN003
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(decide, "_find_model", lambda change: Broken())
+    monkeypatch.setattr(decide, "find_model", lambda change: Broken())
     change = seed_change()
     patch = Patch(1, 1, 1, "s", "s", "a", "m", None, "", "", claims_nfc=True)
     v = decide.decide_call(prove_body(change, X86_64), change, GOOD, patch, X86_64,
