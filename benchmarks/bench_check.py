@@ -68,9 +68,10 @@ def in_process(source: Path, tree: Path | None, scenarios: int) -> Callable[[], 
     return run
 
 
-def as_subprocess(source: Path, tree: Path | None, scenarios: int) -> Callable[[], object]:
+def as_subprocess(source: Path, tree: Path | None, scenarios: int,
+                  jobs: int = 1) -> Callable[[], object]:
     cmd = [sys.executable, "-m", "patchscope", "check", str(source), "--format", "json",
-           "--scenarios", str(scenarios)]
+           "--scenarios", str(scenarios), "--jobs", str(jobs)]
     if tree:
         cmd += ["--tree", str(tree)]
 
@@ -129,6 +130,26 @@ def proof_only() -> Callable[[], object]:
     return run
 
 
+# A fresh `patchscope check` with the kernel model switched off: what issue 4's
+# engine (the substitution proof) costs a user on its own.
+_PROOF_ONLY = (
+    "import sys; import patchscope.equivalence.decide as d; d.find_model = lambda c: None; "
+    "from patchscope.main import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def proof_only_subprocess(source: Path) -> Callable[[], object]:
+    cmd = [sys.executable, "-c", _PROOF_ONLY, "check", str(source), "--format", "json"]
+
+    def run() -> object:
+        done = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+        if done.returncode != 0 or b'"scenarios": null' not in done.stdout:
+            raise SystemExit(f"proof-only check failed: {done.stderr.decode()}")
+        return done
+
+    return run
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=7)
@@ -150,6 +171,15 @@ def main() -> None:
             med, times = median_time(as_subprocess(source, t, args.scenarios), args.runs)
             print(f"seed check, {label} mode, subprocess: median {med * 1000:.0f} ms "
                   f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
+        for jobs in (2, 3):
+            med, times = median_time(as_subprocess(SEED_MBOX, None, args.scenarios, jobs),
+                                     args.runs)
+            print(f"seed check, mbox mode, subprocess, --jobs {jobs}: median "
+                  f"{med * 1000:.0f} ms (min {min(times) * 1000:.0f}, "
+                  f"max {max(times) * 1000:.0f})")
+    med, times = median_time(proof_only_subprocess(SEED_MBOX), args.runs)
+    print(f"seed check, mbox mode, subprocess, model switched off (proof only): median "
+          f"{med * 1000:.0f} ms (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")
     stage = proof_only()
     times = [float(stage()) for _ in range(args.runs)]  # type: ignore[arg-type]
     med = statistics.median(times)
