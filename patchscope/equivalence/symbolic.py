@@ -17,7 +17,7 @@ the question asked again with the profile's values, and a proof then says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import z3
@@ -113,16 +113,30 @@ def prove_equal(
     """
     assumptions = list(assumptions)
     target = as_type or ulong_type(profile)
-    result = _prove_equal_once(a, b, profile, assumptions, types, target, False)
-    if result.status == "counter-model" and _mentions_macros(profile, a, b, *assumptions):
-        concrete = _prove_equal_once(a, b, profile, assumptions, types, target, True)
-        if concrete.proved:
-            concrete.macros = profile.name
-            concrete.detail += f" (with the macro values of {profile.name})"
-            return concrete
-        if concrete.status == "counter-model":
-            concrete.macros = profile.name
-            return concrete
+    return _macros_free_first(
+        lambda concrete: _prove_equal_once(a, b, profile, assumptions, types, target, concrete),
+        profile, a, b, *assumptions)
+
+
+def _macros_free_first(once: Callable[[bool], ProofResult], profile: ArchProfile,
+                       *exprs: Expr) -> ProofResult:
+    """*once* with the kernel macros as free values, else with the profile's values.
+
+    A proof that holds for any macro value holds on every architecture; only
+    when that fails, and the expressions name macros, is the profile's own
+    value of each macro tried, and the result says it rests on them.
+    """
+    result = once(False)
+    if result.status != "counter-model" or not _mentions_macros(profile, *exprs):
+        return result
+    concrete = once(True)
+    if concrete.proved:
+        concrete.macros = profile.name
+        concrete.detail += f" (with the macro values of {profile.name})"
+        return concrete
+    if concrete.status == "counter-model":
+        concrete.macros = profile.name
+        return concrete
     return result
 
 
@@ -171,17 +185,9 @@ def prove_always_false(
     ``counter-model``: values under which it holds.
     """
     assumptions = list(assumptions)
-    result = _always_false_once(cond, profile, assumptions, types, False)
-    if result.status == "counter-model" and _mentions_macros(profile, cond, *assumptions):
-        concrete = _always_false_once(cond, profile, assumptions, types, True)
-        if concrete.proved:
-            concrete.macros = profile.name
-            concrete.detail += f" (with the macro values of {profile.name})"
-            return concrete
-        if concrete.status == "counter-model":
-            concrete.macros = profile.name
-            return concrete
-    return result
+    return _macros_free_first(
+        lambda concrete: _always_false_once(cond, profile, assumptions, types, concrete),
+        profile, cond, *assumptions)
 
 
 def _always_false_once(
