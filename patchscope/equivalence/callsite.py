@@ -35,6 +35,7 @@ from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import (
     ProofResult,
     describe_model,
+    describe_when,
     prove_always_false,
     prove_equal,
 )
@@ -281,13 +282,11 @@ def _equal(
         proof.steps.append(f"{param}: `{have_text}` equals {what} `{to_c(want)}` (z3{on})")
         return "z3"
     if r.status == "counter-model":
-        values = describe_model(r.model)
-        if r.macros != "free":
-            values += f" (macros of {r.macros})"
         proof.status = "differs"
         proof.counter_model = r.model
         proof.reason = (
-            f"{param}: `{have_text}` is not {what} `{to_c(want)}`: they differ when {values}"
+            f"{param}: `{have_text}` is not {what} `{to_c(want)}`: they differ "
+            f"{describe_when(r.model, r.macros)}"
         )
         proof.steps.append(proof.reason)
         return "differs"
@@ -312,8 +311,9 @@ def reachable_assertions(
         if r.status == "counter-model":
             out.append(ReachableAssertion(text, to_c(cond), r.model, r.macros))
         elif r.proved:
+            on = "" if r.macros == "free" else f" on {r.macros}"
             notes.append(f"{text} with this call's arguments: {to_c(cond)} is "
-                         "false for every value (z3)")
+                         f"false for every value (z3{on})")
         else:
             notes.append(f"{text} with this call's arguments: undecided ({r.detail})")
     return out, notes

@@ -24,7 +24,7 @@ from patchscope.core import (
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
 from patchscope.equivalence.substitution import BodyProof, prove_body
-from patchscope.equivalence.symbolic import describe_model
+from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.progress import Progress
 
@@ -94,14 +94,12 @@ def decide_call(
     steps += notes
     solver_findings = []
     for r in reachable:
-        values = describe_model(r.model)
-        if r.macros != "free":
-            values += f" (macros of {r.macros})"
-        steps.append(f"{r.assertion} can fire: {r.condition} holds when {values} (z3)")
+        when = describe_when(r.model, r.macros)
+        steps.append(f"{r.assertion} can fire: {r.condition} holds {when} (z3)")
         solver_findings.append(Finding(
             "assertion-reachable", Severity.ERROR,
             f"{_call_label(call)}: {r.assertion} can fire with this call's arguments: "
-            f"{r.condition} holds when {values} (z3, over free values of the caller's names)",
+            f"{r.condition} holds {when} (z3, over free values of the caller's names)",
             call.file, call.line, patch.index))
     if proof.proved:
         verdict = Verdict(VerdictKind.PROVED, proof.method,
@@ -331,3 +329,11 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                 "nfc-unproved", Severity.ERROR,
                 f"the patch claims no functional change, but {label} is {v.reason}",
                 file, line, patch.index))
+        elif v.kind is VerdictKind.VERIFIED:
+            # evidence, not proof: said where b4 and the hooks, which show
+            # only findings, will show it
+            patch.findings.append(Finding(
+                "nfc-sampled", Severity.WARNING,
+                f"the claim of no functional change rests on sampling for {label}: no "
+                f"difference in {v.scenarios} scenarios (seed {v.seed}, {v.arch}), "
+                "not a proof", file, line, patch.index))

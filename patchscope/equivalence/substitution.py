@@ -45,7 +45,12 @@ from patchscope.equivalence.expr_ast import (
 )
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.soundness import global_like, soundness_problem
-from patchscope.equivalence.symbolic import ProofResult, describe_model, prove_always_false
+from patchscope.equivalence.symbolic import (
+    ProofResult,
+    describe_model,
+    describe_when,
+    prove_always_false,
+)
 from patchscope.equivalence.unify import CalleeSubstitution, Unifier
 from patchscope.errors import ParseError
 
@@ -63,19 +68,21 @@ class AssertionCheck:
 
     def sentence(self) -> str:
         if self.result.proved:
+            on = "" if self.result.macros == "free" else f" on {self.result.macros}"
             if self.guard:
                 return (f"{self.side} `{self.assertion}` never runs: {self.substituted} is "
-                        "false for every value (z3)")
+                        f"false for every value (z3{on})")
             return (
                 f"{self.side} {self.assertion} is false for every value: "
-                f"{self.substituted} (z3)"
+                f"{self.substituted} (z3{on})"
             )
         if self.result.status == "counter-model":
             values = describe_model(self.result.model)
             if self.guard:
                 return (f"{self.side} `{self.assertion}` runs when {self.substituted}, e.g. "
                         f"{values}: each call must make it false")
-            return f"{self.side} {self.assertion} can fire: {self.substituted} holds for {values}"
+            return (f"{self.side} {self.assertion} can fire: {self.substituted} holds "
+                    f"{describe_when(self.result.model, self.result.macros)}")
         return f"{self.side} {self.assertion}: undecided ({self.result.detail})"
 
 

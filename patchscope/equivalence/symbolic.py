@@ -39,6 +39,7 @@ __all__ = [
     "SymbolicError",
     "Translator",
     "describe_model",
+    "describe_when",
     "prove_always_false",
     "prove_equal",
 ]
@@ -212,6 +213,15 @@ def _always_false_once(
     elif result.status == "counter-model":
         result.detail = "true for some values"
     return result
+
+
+def describe_when(model: dict[str, int], macros: str = "free") -> str:
+    """``when next != NULL, ...``, or ``for every value`` when no name matters,
+    and the profile whose macro values the solver took, if it took any."""
+    text = f"when {describe_model(model)}" if model else "for every value"
+    if macros != "free":
+        text += f" (macros of {macros})"
+    return text
 
 
 def describe_model(model: dict[str, int]) -> str:

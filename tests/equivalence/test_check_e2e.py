@@ -306,3 +306,23 @@ def test_a_parameter_derived_from_the_new_one(tmp_path: Path) -> None:
     assert rc == 0, patch["findings"]
     assert verdicts(patch) == {"unmap_one": "proved"}
     assert "old mm := vma->vm_mm" in patch["call_sites"][0]["method"]
+
+
+def test_a_difference_no_layout_shows_is_verified_not_proved() -> None:
+    # exit_mmap() passes ULONG_MAX for a ceiling of 0 (the top): the search limits
+    # differ only at the very top, where no VMA can start
+    rc, report = check(EQ / "caller-ulong-max.patch")
+    patch = only_patch(report)
+    site = next(c for c in patch["call_sites"] if c["caller"] == "exit_mmap")
+    assert rc == 0
+    assert site["verdict"] == "verified" and site["basis"] == "sampling"
+    assert site["scenarios"] > 0 and site["seed"] == 1
+    assert "differ for every value (macros of x86_64)" in site["reason"]
+    assert patch["nfc"]["verdict"] == "verified" and patch["nfc"]["basis"] == "sampling"
+    sampled = [f for f in patch["findings"] if f["check"] == "nfc-sampled"]
+    assert [(f["severity"], f["file"], f["line"]) for f in sampled] == [
+        ("warning", "mm/mmap.c", site["line"])]
+    # arm-lpae's ceiling is not the top: there the limits really differ
+    rc, report = check(EQ / "caller-ulong-max.patch", "--arch", "arm-lpae")
+    site = next(c for c in only_patch(report)["call_sites"] if c["caller"] == "exit_mmap")
+    assert rc == 1 and site["verdict"] == "refuted" and site["counterexample"]

@@ -6,7 +6,7 @@ import itertools
 
 from patchscope.arch import ARM_LPAE, X86_64
 from patchscope.equivalence.cexpr import evaluate, parse_expr
-from patchscope.equivalence.symbolic import prove_always_false, prove_equal
+from patchscope.equivalence.symbolic import describe_when, prove_always_false, prove_equal
 
 
 def P(text: str):  # noqa: N802 - a short name reads better in the assertions
@@ -81,3 +81,11 @@ def test_solver_agrees_with_the_evaluator_on_small_words() -> None:
             assert not r.proved
         if r.status == "counter-model":
             assert evaluate(e, r.model, ARM_LPAE) == 1
+
+
+def test_values_in_words_say_when_no_name_matters() -> None:
+    r = prove_equal(parse_expr("ULONG_MAX"), parse_expr("USER_PGTABLES_CEILING"), X86_64)
+    assert r.status == "counter-model" and r.macros == "x86_64"
+    assert describe_when(r.model, r.macros) == "for every value (macros of x86_64)"
+    r = prove_equal(parse_expr("p ? p->end : 0"), parse_expr("p ? p->start : 0"), X86_64)
+    assert describe_when(r.model, r.macros).startswith("when p != NULL, ")
