@@ -7,6 +7,7 @@ in tree mode the whole file before and after the patch, with its parses.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from patchscope.core import FileChange, Hunk
@@ -72,6 +73,27 @@ def _side(hunk: Hunk, side: str) -> tuple[int, list[str]]:
     return hunk.new_start, hunk.new_window
 
 
+_LABEL = re.compile(r"^[A-Za-z_]\w*:(?!:)")
+
+
+def _starts_past_the_function(window: list[str]) -> bool:
+    """Whether a later hunk of the same section shows top-level code before any
+    closing brace: the function ended in the lines between the hunks.
+
+    A hunk header names the last function header above the hunk, which may
+    have ended already (``@@ ... @@ static int f(...)`` over the next
+    function).  Inside a kernel function, only a label, a preprocessor line,
+    a comment and the closing ``}`` start at column 0.
+    """
+    for line in window:
+        if line.startswith("}"):
+            return False
+        if not line or line[0] in " \t#/*" or _LABEL.match(line):
+            continue
+        return True
+    return False
+
+
 def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool]:
     """The body of the definition *decl* as far as the patch shows it.
 
@@ -92,6 +114,8 @@ def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool
         if function_name_in(hunk.section) != decl.name:
             break
         start, window = _side(hunk, side)
+        if _starts_past_the_function(window):
+            break
         parts.append(
             f"\t/* patchscope: lines {shown_until + 1}-{start - 1} are not in the patch */"
         )

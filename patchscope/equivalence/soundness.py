@@ -31,13 +31,18 @@ def soundness_problem(
     old_tokens: list[Token],
     new_tokens: list[Token],
     steps: list[str],
+    entry_locals: set[str] | None = None,
 ) -> str | None:
     """Why the substitution found is not valid at function entry, or None.
 
     It must read only parameters and macros (a callee's local is not the
     caller's), and what it reads must keep its value up to each use.
+    *entry_locals*: removed parameters the new body declares at its top
+    (:mod:`.derived`): their value is taken at entry and the rest of both
+    bodies uses them alike, so later writes do not matter.
     Assumptions made are appended to *steps*.
     """
+    entry_locals = entry_locals or set()
     removed = old_params - new_params
     for p, e in sigma.items():
         if e is None:
@@ -70,6 +75,12 @@ def soundness_problem(
                 "between entry and its use"
             )
     for r, e in tau.items():
+        if r in entry_locals:
+            fields = sorted(c for c in free_chains(e) if "->" in c)
+            if fields:
+                steps.append(f"assumed: {', '.join(fields)} (read through a pointer) is the "
+                             "same at entry as when the caller read it")
+            continue
         if r in old_written:
             return f"the old body writes {r}, so it is not {to_c(e)} at every use"
         written = sorted(free_chains(e) & new_written)
@@ -81,7 +92,7 @@ def soundness_problem(
                 f"assumed: {', '.join(fields)} (read through a pointer) is not written "
                 "between entry and its use"
             )
-    for r in removed:
+    for r in removed - entry_locals:
         if uses_name(new_tokens, r):
             return f"the new body still reads {r}, which is no longer a parameter"
     return None

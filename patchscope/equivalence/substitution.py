@@ -36,6 +36,8 @@ from patchscope.equivalence.bodydiff import (
 )
 from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.ctypes import CType, type_from_spelling
+from patchscope.equivalence.derived import derived_locals
+from patchscope.equivalence.derived import describe as describe_local
 from patchscope.equivalence.expr_ast import (
     Expr,
     free_chains,
@@ -284,10 +286,14 @@ def prove_body(
         new_tokens = body_tokens(decl.new_body or "")
     except Exception as exc:  # libclang failures are reported, not raised
         return _fail(proof, "unknown", f"the body could not be lexed: {exc}")
-    matched = _match_bodies(old_tokens, new_tokens, bindable, removed, callees, guards=False)
+    # `struct mm_struct *mm = vma->vm_mm;` at the top: mm is still the old parameter
+    locals_, new_tokens = derived_locals(new_tokens, decl.new_body or "", change.old_params,
+                                         removed, profile)
+    unmatched = removed - set(locals_)
+    matched = _match_bodies(old_tokens, new_tokens, bindable, unmatched, callees, guards=False)
     if isinstance(matched, str):
         # an added (or removed) `if (cond) ...` may be dead for every caller
-        retry = _match_bodies(old_tokens, new_tokens, bindable, removed, callees, guards=True)
+        retry = _match_bodies(old_tokens, new_tokens, bindable, unmatched, callees, guards=True)
         if isinstance(retry, str):
             return _fail(proof, "differs", matched)
         matched = retry
@@ -297,21 +303,25 @@ def prove_body(
         cond = _parsed(a)
         if cond is not None and not a.guard:
             proof.added_conditions.append((a.text(), cond))
+    derivations = {**unifier.tau, **{n: v.expr for n, v in locals_.items()}}
     for p in new_names:
         if p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
         elif p in bindable:
-            if not _in_tau(p, unifier.tau):
+            if not _in_tau(p, derivations):
                 proof.sigma[p] = None  # the body never reads it
             if uses_name(old_rest, p):  # the old body had something else by that name
                 return _fail(proof, "differs", f"{p} already names something in the old body")
     proof.tau = dict(unifier.tau)
+    for name, local in locals_.items():
+        proof.tau[name] = local.expr
+        proof.steps.append(describe_local(local))
     for f in dict.fromkeys(unifier.through):
         proof.steps.append(f"calls of {f}() compared through its own substitution "
                            f"{_callee_text(callees[f])}")
     problem = soundness_problem(
         proof.sigma, proof.tau, set(old_names), set(new_names), old_tokens, new_tokens,
-        proof.steps,
+        proof.steps, set(locals_),
     )
     if problem:
         return _fail(proof, "differs", problem)
@@ -325,13 +335,16 @@ def prove_body(
         else:
             proof.steps.append(f"substitution {name} := {to_c(e)}")
     if proof.hunks_only:
-        read = sorted({c for e in [*proof.sigma.values(), *proof.tau.values()] if e is not None
+        # a derivation declared at the top is read at entry: later lines do not matter
+        at_use = [e for n, e in proof.tau.items() if n not in locals_]
+        read = sorted({c for e in [*proof.sigma.values(), *at_use] if e is not None
                        for c in free_chains(e) if not global_like(c)})
         if read:
             proof.steps.append(f"assumed (hunks only): the lines the patch does not show do not "
                                f"write {', '.join(read)}")
     for name, e in proof.tau.items():
-        proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
+        if name not in locals_:
+            proof.steps.append(f"removed parameter {name} is derived as {to_c(e)}")
     proof.steps.extend(a for a in assumed if "->" in a or "." in a)
     for name in proof.dropped():
         proof.steps.append(f"removed parameter {name} is not read by the old body"
