@@ -409,9 +409,16 @@ def assigned_names(tokens: list[Token]) -> set[str]:
             m += 2
         before = tokens[k - 1].spelling if k > 0 else ""
         after = tokens[m].spelling if m < n else ""
+        if before == "&" and k > 1 and _ends_operand(tokens[k - 2]):
+            before = ""  # `flags & FOO`: a bitwise and, not an address taken
         if after in _ASSIGN_OPS or after in ("++", "--") or before in ("++", "--", "&"):
             out.add("".join(chain))
     return out
+
+
+def _ends_operand(t: Token) -> bool:
+    """Whether *t* can end an operand, making a following ``&`` binary."""
+    return t.kind in ("IDENTIFIER", "LITERAL") or t.spelling in (")", "]")
 
 
 def uses_name(tokens: list[Token], name: str) -> bool:
