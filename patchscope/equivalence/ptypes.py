@@ -13,7 +13,7 @@ from patchscope.arch import ArchProfile
 from patchscope.core import Param
 from patchscope.equivalence.ceval import Evaluator, IntValue, PtrValue
 from patchscope.equivalence.ctypes import CType, type_from_spelling
-from patchscope.equivalence.expr_ast import Expr, Name, to_c
+from patchscope.equivalence.expr_ast import Expr, Index, Member, Name, to_c
 from patchscope.errors import PatchscopeError
 
 _QUALIFIERS = ("const", "volatile", "__restrict", "restrict")
@@ -79,6 +79,10 @@ def type_problems(
         if want is not None and got is not None and (want.bits, want.signed) != (
             got.bits, got.signed
         ):
+            if isinstance(e, Member | Index):
+                return (f"{name} is {declared} where {to_c(e)} reads a field whose type "
+                        "patchscope does not know (it takes fields as unsigned long): the "
+                        "values may convert differently"), notes
             return (f"{name} is {declared} where {to_c(e)} is {got.name}: the values may "
                     "convert differently"), notes
         if want is not None:
