@@ -43,6 +43,15 @@ def test_bad_input_exit_2_one_line(name: str, problem: str) -> None:
     assert "Traceback" not in err
 
 
+def test_an_html_path_that_cannot_be_written_fails_first(tmp_path: Path) -> None:
+    # checked before the analysis: with a bad source as well, the path is named
+    target = tmp_path / "missing" / "r.html"
+    proc = run("check", "fixtures/series/malformed/does-not-exist.mbox", "--html", str(target))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert err == f"patchscope: --html {target}: {target.parent} does not exist\n"
+
+
 def test_stdin_and_empty_stdin() -> None:
     data = (SERIES / "synthetic.mbox").read_bytes()
     proc = run("check", "-", "--format", "json", stdin=data)

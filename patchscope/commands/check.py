@@ -63,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--compile-commands needs --tree")
     if options.base and not options.tree:
         raise UsageError("--base needs --tree")
+    if options.html:
+        from patchscope.render.html import html_target
+
+        html_target(options.html, options.source)  # a bad path fails before the analysis
     series = check_series(options)
     if options.html:
         from patchscope.render.html import write_html

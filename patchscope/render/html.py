@@ -268,6 +268,24 @@ def render_html(series: Series, options: CheckOptions) -> str:
     return environment().get_template(TEMPLATE).render(context(series, options))
 
 
+def html_target(path: str, source: str) -> Path:
+    """The file ``--html`` *path* names, or a usage error saying why it cannot be written.
+
+    Checked before the analysis too, so that a mistyped path fails at once.
+    """
+    target = Path(os.path.realpath(path))  # write through a symlink, not over it
+    if target.is_dir():
+        raise UsageError(f"--html {path}: is a directory")
+    if source not in ("-", "") and Path(os.path.realpath(source)) == target:
+        raise UsageError(f"--html {path}: is the series being checked; name another file")
+    if not target.parent.is_dir():
+        problem = "is not a directory" if target.parent.exists() else "does not exist"
+        raise UsageError(f"--html {path}: {target.parent} {problem}")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--html {path}: cannot write in {target.parent}")
+    return target
+
+
 def write_html(series: Series, options: CheckOptions, path: str) -> None:
     """Write the report to *path*, replacing only that file, and only once it is complete.
 
@@ -276,14 +294,7 @@ def write_html(series: Series, options: CheckOptions, path: str) -> None:
     be written is a usage error naming the path.
     """
     page = render_html(series, options)
-    target = Path(os.path.realpath(path))  # write through a symlink, not over it
-    if target.is_dir():
-        raise UsageError(f"--html {path}: is a directory")
-    if options.source not in ("-", "") and Path(os.path.realpath(options.source)) == target:
-        raise UsageError(f"--html {path}: is the series being checked; name another file")
-    if not target.parent.is_dir():
-        problem = "is not a directory" if target.parent.exists() else "does not exist"
-        raise UsageError(f"--html {path}: {target.parent} {problem}")
+    target = html_target(path, options.source)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
