@@ -54,8 +54,14 @@ def type_problems(
     old_params: list[Param],
     new_params: list[Param],
     profile: ArchProfile,
+    truth_only: set[str] | None = None,
 ) -> tuple[str | None, list[str]]:
-    """The first type mismatch in words (or None), and the assumptions made."""
+    """The first type mismatch in words (or None), and the assumptions made.
+
+    *truth_only*: removed ``bool`` parameters the old body only tests for
+    truth; the expression that replaced one may have any integer type (a bool
+    turned into flags: ``locked`` became ``flags & FOO_LOCKED``).
+    """
     old_t = {p.name: p.type for p in old_params if p.name}
     new_t = {p.name: p.type for p in new_params if p.name}
     notes: list[str] = []
@@ -76,6 +82,8 @@ def type_problems(
             continue
         want = _int_type(declared, profile)
         got = _expr_type(e, scope, profile)
+        if name in (truth_only or set()) and want is not None and want.name == "bool":
+            continue  # a call compares the two as bool: by their truth values
         if want is not None and got is not None and (want.bits, want.signed) != (
             got.bits, got.signed
         ):

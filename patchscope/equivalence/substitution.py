@@ -31,6 +31,7 @@ from patchscope.equivalence.bodydiff import (
     diff_regions,
     find_assertions,
     find_guards,
+    read_only_for_truth,
     uses_name,
     without,
 )
@@ -325,10 +326,16 @@ def prove_body(
     )
     if problem:
         return _fail(proof, "differs", problem)
+    truth_only = {r for r in proof.tau if r not in locals_
+                  and read_only_for_truth(old_tokens, r)}
     problem, assumed = type_problems(proof.sigma, proof.tau, change.old_params,
-                                     change.new_params, profile)
+                                     change.new_params, profile, truth_only)
     if problem:
         return _fail(proof, "unknown", problem)
+    for name in sorted(truth_only):
+        if (proof.types.get(name) or _NOT_BOOL).name == "bool":
+            proof.steps.append(f"the old body only tests {name} (a bool) for truth: "
+                               f"{to_c(proof.tau[name])} stands for it by its truth value")
     for name, e in proof.sigma.items():
         if e is None:
             proof.steps.append(f"new parameter {name} is not read by the body")
@@ -357,6 +364,9 @@ def prove_body(
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
+
+
+_NOT_BOOL = CType("int", 32, True, 3)
 
 
 def _callee_text(c: CalleeSubstitution) -> str:

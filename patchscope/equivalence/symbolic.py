@@ -141,9 +141,14 @@ def _macros_free_first(once: Callable[[bool], ProofResult], profile: ArchProfile
     return result
 
 
+# Constants the translation always takes at their value: naming them is not
+# naming an architecture's macro.
+_CONSTANTS = frozenset({"NULL", "true", "false"})
+
+
 def _mentions_macros(profile: ArchProfile, *exprs: Expr) -> bool:
     macros = profile.macros
-    return any(n in macros for e in exprs for n in free_names(e))
+    return any(n in macros and n not in _CONSTANTS for e in exprs for n in free_names(e))
 
 
 def _prove_equal_once(
