@@ -22,7 +22,7 @@ import functools
 from dataclasses import dataclass, field
 
 from patchscope.clang import Token
-from patchscope.equivalence.bodydiff import assigned_names, body_tokens
+from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.ceval import PURE_CALLS
 from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.expr_ast import (
@@ -35,6 +35,7 @@ from patchscope.equivalence.expr_ast import (
     rebuild,
     walk,
 )
+from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 
 _TYPE_TOKENS = frozenset(

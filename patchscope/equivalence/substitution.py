@@ -31,8 +31,6 @@ from patchscope.equivalence.bodydiff import (
     diff_regions,
     find_assertions,
     find_guards,
-    read_only_for_truth,
-    uses_name,
     without,
 )
 from patchscope.equivalence.cparse import parse_tokens
@@ -55,6 +53,7 @@ from patchscope.equivalence.symbolic import (
     prove_always_false,
 )
 from patchscope.equivalence.unify import CalleeSubstitution, Unifier
+from patchscope.equivalence.uses import read_only_for_truth, uses_name
 from patchscope.errors import ParseError
 
 

@@ -361,9 +361,3 @@ def test_a_caller_changed_before_the_call_is_not_proved() -> None:
     site.new_context = "{\n\tunsigned long y = next_id();\n\t"
     assert not check_call(proof, c, site, X86_64).proved
 
-
-def test_written_names_tell_a_bitwise_and_from_an_address_taken() -> None:
-    from patchscope.equivalence.bodydiff import assigned_names, body_tokens
-
-    body = body_tokens("{ if (flags & FOO) x = (a) & b; p = &q->r; take(&s, c[1] & d); n++; }")
-    assert assigned_names(body) == {"x", "p", "q->r", "s", "n"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from patchscope.equivalence.bodydiff import body_tokens, read_only_for_truth
 from tests.equivalence.test_check_e2e import _one_commit_patch, check, only_patch, verdicts
 
 BEFORE = """static int frob(struct thing *t, int count, bool locked)
@@ -74,14 +73,3 @@ def test_a_bool_used_as_a_number_may_not(tmp_path: Path) -> None:
     rc, patch = run(tmp_path, before)
     assert rc == 1 and verdicts(patch)["frob_some"] == "unknown"
 
-
-def test_truth_uses() -> None:
-    def only(code: str) -> bool:
-        return read_only_for_truth(body_tokens("{ " + code + " }"), "b")
-
-    for code in ("if (b) x();", "if (!b) x();", "while (b && y) x();", "r = a || b;",
-                 "f(a && b, 2);", "r = b ? 1 : 2;", "return !b;", "if (y && (b || z)) x();"):
-        assert only(code), code
-    for code in ("r = b + 1;", "if (b == 1) x();", "f(b);", "r = b;", "b = 1; if (b) x();",
-                 "x();", "r = a + b ? 1 : 2;", "if (b & 1) x();"):
-        assert not only(code), code
