@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from patchscope.clang import Token, blank_cut_comment, tokenize
 from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.expr_ast import Expr
+from patchscope.equivalence.uses import ASSIGN_OPS
 from patchscope.errors import ParseError
 
 # WARN_ON, WARN_ON_ONCE, WARN, WARN_ONCE, VM_WARN_ON*, BUG_ON, VM_BUG_ON*,
 # BUILD_BUG_ON: their first argument is the condition.
 _ASSERTION = re.compile(r"^(VM_)?(WARN|BUG|BUILD_BUG)(_ON)?(_ONCE)?(_[A-Z]+)?$")
 
-_ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
 _STOP = (
     frozenset({";", "{", "}", ",", "return", "case", "goto", "if", "while", "for", "do", "else"})
     | frozenset({"switch", "break", "continue"})
-    | _ASSIGN_OPS
+    | ASSIGN_OPS
 )
 _CONTROL = frozenset({"if", "while", "for", "switch"})
 _STATEMENT_START = frozenset({";", "{", "}", "else", ")"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from patchscope.clang import Token
 
-_ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
+ASSIGN_OPS = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="})
 
 
 def assigned_names(tokens: list[Token]) -> set[str]:
@@ -33,7 +33,7 @@ def assigned_names(tokens: list[Token]) -> set[str]:
         after = tokens[m].spelling if m < n else ""
         if before == "&" and k > 1 and _ends_operand(tokens[k - 2]):
             before = ""  # `flags & FOO`: a bitwise and, not an address taken
-        if after in _ASSIGN_OPS or after in ("++", "--") or before in ("++", "--", "&"):
+        if after in ASSIGN_OPS or after in ("++", "--") or before in ("++", "--", "&"):
             out.add("".join(chain))
     return out
 
