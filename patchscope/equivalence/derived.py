@@ -26,6 +26,7 @@ from patchscope.core import Param
 from patchscope.equivalence.cparse import parse_tokens
 from patchscope.equivalence.expr_ast import Expr, to_c
 from patchscope.equivalence.ptypes import same_type
+from patchscope.equivalence.uses import ASSIGN_OPS
 from patchscope.errors import ParseError
 
 # Statements that end the run of declarations at the top of a block.
@@ -35,7 +36,7 @@ _STATEMENT_WORDS = {
 }  # fmt: skip
 # Tokens that write, in an initializer: such a declaration may change what a
 # later one reads, so derivations stop before it.
-_WRITES = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "++", "--"}
+_WRITES = ASSIGN_OPS | {"++", "--"}
 # Operators that read, and call-like names that only compute from their operands.
 _PURE_CALLS = {"sizeof", "_Alignof", "__alignof__", "offsetof", "typeof", "__typeof__"}
 # The line csource puts where a hunks-only body skips lines.
