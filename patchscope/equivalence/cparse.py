@@ -63,6 +63,29 @@ def _char_literal(text: str) -> int:
     raise ParseError(f"unsupported character literal {text}")
 
 
+# Far beyond any argument or condition kernel code writes; past them the
+# recursive parser and the tree walks after it would run out of stack.
+MAX_TOKENS = 400
+MAX_NESTING = 64
+
+
+def _within_limits(tokens: list[Token]) -> None:
+    """Refuse an expression too long or too deeply nested to analyse, with the reason."""
+    if len(tokens) > MAX_TOKENS:
+        raise ParseError(f"expression too long to analyse ({len(tokens)} tokens, "
+                         f"at most {MAX_TOKENS})")
+    depth = deepest = 0
+    for t in tokens:
+        if t.spelling in ("(", "["):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif t.spelling in (")", "]"):
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise ParseError(f"expression nested too deeply to analyse ({deepest} levels, "
+                         f"at most {MAX_NESTING})")
+
+
 class _Parser:
     def __init__(self, tokens: list[Token], source: str) -> None:
         self.toks = tokens
@@ -92,6 +115,7 @@ class _Parser:
     def parse(self) -> Expr:
         if not self.toks:
             raise ParseError("empty expression")
+        _within_limits(self.toks)
         e = self.expression()
         t = self.peek()
         if t is not None:

@@ -154,3 +154,17 @@ def test_casts_to_unknown_typedefs_parse_but_are_not_evaluated() -> None:
 def test_gnu_elvis() -> None:
     assert parse_expr("a ?: b") == parse_expr("a ? a : b")
     assert ev("x ?: 7", x=0) == 7 and ev("x ?: 7", x=3) == 3
+
+
+def test_hostile_sizes_are_refused_with_the_reason_not_a_crash() -> None:
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_expr("(" * 100 + "x" + ")" * 100)
+    with pytest.raises(ParseError, match="too long"):
+        parse_expr("(" * 3000 + "x" + ")" * 3000)
+    with pytest.raises(ParseError, match="too long"):
+        parse_expr(" + ".join(["x"] * 20000))
+    # the deepest and longest allowed still parse, and print back
+    deep = "(" * 64 + "x" + ")" * 64
+    assert to_c(parse_expr(deep)) == "x"
+    long = " + ".join(["x"] * 200)
+    assert to_c(parse_expr(long)).count("x") == 200
