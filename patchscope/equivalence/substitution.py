@@ -332,7 +332,8 @@ def prove_body(
     if problem:
         return _fail(proof, "unknown", problem)
     for name in sorted(truth_only):
-        if (proof.types.get(name) or _NOT_BOOL).name == "bool":
+        ctype = proof.types.get(name)
+        if ctype is not None and ctype.name == "bool":
             proof.steps.append(f"the old body only tests {name} (a bool) for truth: "
                                f"{to_c(proof.tau[name])} stands for it by its truth value")
     for name, e in proof.sigma.items():
@@ -363,9 +364,6 @@ def prove_body(
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
-
-
-_NOT_BOOL = CType("int", 32, True, 3)
 
 
 def _callee_text(c: CalleeSubstitution) -> str:
