@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from patchscope.clang import Token
 from patchscope.core import Param
 
@@ -9,23 +11,32 @@ OPEN = {"(", "[", "{"}
 CLOSE = {")", "]", "}"}
 
 
+def comma_groups(tokens: list[Token], indexes: Iterable[int]) -> list[list[int]]:
+    """*indexes* of *tokens* split at the commas outside any bracket; comments
+    stay in the group they stand in."""
+    groups: list[list[int]] = [[]]
+    depth = 0
+    for i in indexes:
+        t = tokens[i]
+        if t.kind != "COMMENT":
+            if t.spelling in OPEN:
+                depth += 1
+            elif t.spelling in CLOSE:
+                depth -= 1
+            elif t.spelling == "," and depth == 0:
+                groups.append([])
+                continue
+        groups[-1].append(i)
+    return groups
+
+
 def parse_params(
     tokens: list[Token], code: list[int], k_open: int, k_close: int
 ) -> list[Param] | None:
     """Parameters between ``code[k_open]`` and ``code[k_close]`` (*code*: indexes of
     the non-comment *tokens*); None if these are not declarations (an argument list)."""
-    groups: list[list[Token]] = [[]]
-    depth = 0
-    for k in range(k_open + 1, k_close):
-        t = tokens[code[k]]
-        if t.spelling in OPEN:
-            depth += 1
-        elif t.spelling in CLOSE:
-            depth -= 1
-        elif t.spelling == "," and depth == 0:
-            groups.append([])
-            continue
-        groups[-1].append(t)
+    groups = [[tokens[i] for i in g]
+              for g in comma_groups(tokens, [code[k] for k in range(k_open + 1, k_close)])]
     if groups == [[]]:
         return []
     params = []

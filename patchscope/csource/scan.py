@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from patchscope import clang
 from patchscope.clang import Token
 from patchscope.core import Param
-from patchscope.csource.params import parse_params
+from patchscope.csource.params import comma_groups, parse_params
 
 # Tokens that can end the type in front of a declarator's name.
 TYPE_KEYWORDS = {
@@ -146,19 +146,7 @@ def _split_args(src: Source, k_open: int, k_close: int | None) -> list[RawArg]:
     tokens, code = src.tokens, src.code
     first_tok = code[k_open] + 1
     end_tok = code[k_close] if k_close is not None else len(tokens)
-    groups: list[list[int]] = [[]]
-    depth = 0
-    for i in range(first_tok, end_tok):
-        t = tokens[i]
-        if t.kind != "COMMENT":
-            if t.spelling in OPEN:
-                depth += 1
-            elif t.spelling in CLOSE:
-                depth -= 1
-            elif t.spelling == "," and depth == 0:
-                groups.append([])
-                continue
-        groups[-1].append(i)
+    groups = comma_groups(tokens, range(first_tok, end_tok))
     if k_close is None and len(groups) > 1 and not groups[-1]:
         groups.pop()  # the window ends right after a comma
     args: list[RawArg] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,20 +25,11 @@ from patchscope.equivalence.callsite import CallProof, check_call, reachable_ass
 from patchscope.equivalence.substitution import BodyProof, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
+from patchscope.models import find_model
 from patchscope.progress import Progress
 
 _C_SUFFIXES = (".c", ".h")
 _PROSE_SUFFIXES = (".rst", ".txt", ".md")
-
-
-def find_model(change: SignatureChange) -> Any:
-    """The kernel model of *change*'s function, if the models package has one."""
-    try:
-        models = importlib.import_module("patchscope.models")
-    except ImportError:
-        return None
-    find_model = getattr(models, "find_model", None)
-    return find_model(change) if find_model is not None else None
 
 
 def _body_verdict(body: BodyProof, profile: ArchProfile) -> Verdict:

@@ -68,31 +68,25 @@ def soundness_problem(
         written = sorted(free_chains(e) & old_written)
         if written:
             return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
-        fields = sorted(c for c in free_chains(e) if "->" in c)
-        if fields:
-            steps.append(
-                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
-                "between entry and its use"
-            )
+        _assume_fields(e, "is not written between entry and its use", steps)
     for r, e in tau.items():
         if r in entry_locals:
-            fields = sorted(c for c in free_chains(e) if "->" in c)
-            if fields:
-                steps.append(f"assumed: {', '.join(fields)} (read through a pointer) is the "
-                             "same at entry as when the caller read it")
+            _assume_fields(e, "is the same at entry as when the caller read it", steps)
             continue
         if r in old_written:
             return f"the old body writes {r}, so it is not {to_c(e)} at every use"
         written = sorted(free_chains(e) & new_written)
         if written:
             return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
-        fields = sorted(c for c in free_chains(e) if "->" in c)
-        if fields:
-            steps.append(
-                f"assumed: {', '.join(fields)} (read through a pointer) is not written "
-                "between entry and its use"
-            )
+        _assume_fields(e, "is not written between entry and its use", steps)
     for r in removed - entry_locals:
         if uses_name(new_tokens, r):
             return f"the new body still reads {r}, which is no longer a parameter"
     return None
+
+
+def _assume_fields(e: Expr, what: str, steps: list[str]) -> None:
+    """Note the assumption the proof makes about fields *e* reads through a pointer."""
+    fields = sorted(c for c in free_chains(e) if "->" in c)
+    if fields:
+        steps.append(f"assumed: {', '.join(fields)} (read through a pointer) {what}")

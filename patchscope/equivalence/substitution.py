@@ -303,19 +303,16 @@ def prove_body(
         cond = _parsed(a)
         if cond is not None and not a.guard:
             proof.added_conditions.append((a.text(), cond))
-    derivations = {**unifier.tau, **{n: v.expr for n, v in locals_.items()}}
+    proof.tau = {**unifier.tau, **{n: v.expr for n, v in locals_.items()}}
     for p in new_names:
         if p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
         elif p in bindable:
-            if not _in_tau(p, derivations):
+            if not _in_tau(p, proof.tau):
                 proof.sigma[p] = None  # the body never reads it
             if uses_name(old_rest, p):  # the old body had something else by that name
                 return _fail(proof, "differs", f"{p} already names something in the old body")
-    proof.tau = dict(unifier.tau)
-    for name, local in locals_.items():
-        proof.tau[name] = local.expr
-        proof.steps.append(describe_local(local))
+    proof.steps.extend(describe_local(local) for local in locals_.values())
     for f in dict.fromkeys(unifier.through):
         proof.steps.append(f"calls of {f}() compared through its own substitution "
                            f"{_callee_text(callees[f])}")
@@ -407,38 +404,38 @@ def _check_assertions(
             unpaired_removed.remove(twin)
             proof.steps.append(f"{a.text()} is the old {twin.text()} under the substitution")
             continue
-        check = AssertionCheck(
-            "added", a.text(), cond, to_c(under),
-            prove_always_false(under, profile, types=proof.types), a.guard,
-        )
-        proof.assertions.append(check)
-        proof.steps.append(check.sentence())
-        if a.guard and check.result.status == "counter-model":
-            # dead or not depends on the caller: each call must make it false
-            proof.provisos.append(("new", a.text(), cond))
-            continue
-        if not check.result.proved:
-            status = "differs" if check.result.status == "counter-model" else "unknown"
-            _fail(proof, status, check.sentence())
+        if not _settle(proof, "added", a, cond, under, profile):
             return
     for r in unpaired_removed:
         cond_r = _parsed(r)
         if cond_r is None:
             _fail(proof, "unknown", f"removed {r.name}() has a condition that cannot be parsed")
             return
-        check = AssertionCheck(
-            "removed", r.text(), cond_r, to_c(cond_r),
-            prove_always_false(cond_r, profile, types=proof.types), r.guard,
-        )
-        proof.assertions.append(check)
-        proof.steps.append(check.sentence())
-        if r.guard and check.result.status == "counter-model":
-            proof.provisos.append(("old", r.text(), cond_r))
-            continue
-        if not check.result.proved:
-            status = "differs" if check.result.status == "counter-model" else "unknown"
-            _fail(proof, status, check.sentence())
+        if not _settle(proof, "removed", r, cond_r, cond_r, profile):
             return
+
+
+def _settle(proof: BodyProof, side: str, a: Assertion, cond: Expr, under: Expr,
+            profile: ArchProfile) -> bool:
+    """Decide whether the assertion only one side has can fire; False: the proof failed.
+
+    *cond* is its condition in its own side's terms, *under* the same under the
+    substitution.  A guarded statement that some values make run is not a
+    failure: each call must then make *cond* false (a proviso).
+    """
+    check = AssertionCheck(side, a.text(), cond, to_c(under),
+                           prove_always_false(under, profile, types=proof.types), a.guard)
+    proof.assertions.append(check)
+    proof.steps.append(check.sentence())
+    if a.guard and check.result.status == "counter-model":
+        # dead or not depends on the caller: each call must make it false
+        proof.provisos.append(("new" if side == "added" else "old", a.text(), cond))
+        return True
+    if not check.result.proved:
+        status = "differs" if check.result.status == "counter-model" else "unknown"
+        _fail(proof, status, check.sentence())
+        return False
+    return True
 
 
 def _parsed(a: Assertion) -> Expr | None:

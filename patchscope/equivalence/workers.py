@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from patchscope.arch import ArchProfile
 from patchscope.core import CallSite, CheckOptions, Series, SignatureChange
+from patchscope.equivalence import decide
 from patchscope.progress import Progress
 
 # What a worker sends back: the model's result, or the exception it raised
 # (decide_call reports that as an engine-error finding, as with one job).
 ModelOutcome = object
-ModelFinder = Callable[[SignatureChange], object]
 
 
-def modelled_calls(
-    series: Series, find_model: ModelFinder
-) -> list[tuple[SignatureChange, CallSite]]:
+def modelled_calls(series: Series) -> list[tuple[SignatureChange, CallSite]]:
     """The (change, call) pairs the verdict stage would give to a model.
 
     The same pairing as :func:`decide_patch`: a call goes with the first
@@ -38,7 +35,7 @@ def modelled_calls(
     for patch in series.patches:
         seen: set[int] = set()
         for change in patch.signature_changes:
-            if find_model(change) is None:
+            if decide.find_model(change) is None:
                 continue
             for call in patch.call_sites:
                 if call.function != change.function or id(call) in seen:
@@ -51,9 +48,7 @@ def modelled_calls(
 
 def _run_one(change: SignatureChange, call: CallSite, profile: ArchProfile, scenarios: int,
              seed: int) -> ModelOutcome:
-    from patchscope.models import find_model
-
-    model = find_model(change)
+    model = decide.find_model(change)
     assert model is not None  # modelled_calls chose only modelled functions
     try:
         return model.check_call(change, call, profile, scenarios=scenarios, seed=seed,
@@ -63,7 +58,7 @@ def _run_one(change: SignatureChange, call: CallSite, profile: ArchProfile, scen
 
 
 def run_models(series: Series, profile: ArchProfile, options: CheckOptions,
-               progress: Progress, find_model: ModelFinder) -> dict[int, ModelOutcome]:
+               progress: Progress) -> dict[int, ModelOutcome]:
     """Model outcomes keyed by ``id(call)``, computed by ``options.jobs`` processes.
 
     Empty with one job (each call is run when its verdict is decided) or
@@ -71,7 +66,7 @@ def run_models(series: Series, profile: ArchProfile, options: CheckOptions,
     """
     if options.jobs <= 1:
         return {}
-    pairs = modelled_calls(series, find_model)
+    pairs = modelled_calls(series)
     if len(pairs) < 2:
         return {}
     workers = min(options.jobs, len(pairs))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from patchscope.arch import ArchProfile
-from patchscope.clang import Token, tokenize
+from patchscope.clang import tokenize
 from patchscope.core import Argument, CallSite
 from patchscope.equivalence.cexpr import (
     EvalError,
@@ -33,7 +33,7 @@ from patchscope.equivalence.cexpr import (
 )
 from patchscope.errors import ParseError
 from patchscope.models.maple import Vma
-from patchscope.models.roles import Roles, SideRoles
+from patchscope.models.roles import Roles, SideRoles, calls_of
 from patchscope.models.scenarios import DETACHED, MM, Scenario
 
 KNOWN_NAMES = frozenset({"vma", "prev", "next", "vms"})
@@ -85,32 +85,12 @@ def _last_set(context: str | None, mas_text: str) -> tuple[str, str, str] | None
         return None
     tokens = [t for t in tokenize(context) if t.kind != "COMMENT"]
     found = None
-    for i, t in enumerate(tokens):
-        if t.spelling not in ("mas_set", "vma_iter_set") or i + 1 >= len(tokens):
-            continue
-        if tokens[i + 1].spelling != "(":
-            continue
-        depth = 0
-        args: list[list[Token]] = []
-        cur: list[Token] = []
-        for tok in tokens[i + 2:]:
-            if tok.spelling == "(":
-                depth += 1
-            elif tok.spelling == ")":
-                if depth == 0:
-                    args.append(cur)
-                    break
-                depth -= 1
-            elif tok.spelling == "," and depth == 0:
-                args.append(cur)
-                cur = []
-                continue
-            cur.append(tok)
+    for name, args in calls_of(tokens, ("mas_set", "vma_iter_set")):
         if len(args) == 2:
             x = "".join(a.spelling for a in args[0])
             e = " ".join(a.spelling for a in args[1])
             if _key(x) == _key(mas_text):
-                found = (t.spelling, x, e)
+                found = (name, x, e)
     return found
 
 

@@ -79,7 +79,7 @@ class Roles:
         return "roles " + " | ".join(parts)
 
 
-def _calls(tokens: list[Token], names: tuple[str, ...]) -> list[tuple[str, list[list[Token]]]]:
+def calls_of(tokens: list[Token], names: tuple[str, ...]) -> list[tuple[str, list[list[Token]]]]:
     """Each call of one of *names*: its name and its arguments' tokens."""
     out = []
     for i, t in enumerate(tokens):
@@ -127,7 +127,7 @@ def read_body(body: str | None) -> BodyUses:
     # hunk windows can start inside a comment: drop its continuation lines
     lines = [ln for ln in body.splitlines() if not ln.lstrip().startswith(("*", "/*"))]
     tokens = [t for t in tokenize("\n".join(lines)) if t.kind != "COMMENT"]
-    for name, args in _calls(tokens, ("mas_find", "free_pgd_range", *WARN_MACROS)):
+    for name, args in calls_of(tokens, ("mas_find", "free_pgd_range", *WARN_MACROS)):
         if name == "mas_find" and len(args) == 2:
             e = _expr(args[1])
             if e is not None:

@@ -41,9 +41,12 @@ def verdicts(patch: dict) -> dict[str, str]:
     return {c["caller"]: c["verdict"] for c in patch["call_sites"]}
 
 
-def chain_tree(tmp_path: Path) -> Path:
+def chain_tree(tmp_path: Path, *overlays: str) -> Path:
+    """A git repository of trees/chain, with the files of each overlay tree laid over it."""
     repo = tmp_path / "chain"
     shutil.copytree(EQ / "trees" / "chain", repo)
+    for overlay in overlays:
+        shutil.copytree(EQ / "trees" / overlay, repo, dirs_exist_ok=True)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "chain fixture")
@@ -196,11 +199,7 @@ def test_code_change_without_signature_change_is_unproved(tmp_path: Path) -> Non
 
 
 def test_three_function_chain_tree_mode(tmp_path: Path) -> None:
-    repo = tmp_path / "chain2"
-    shutil.copytree(EQ / "trees" / "chain2", repo)
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "chain2 fixture")
+    repo = chain_tree(tmp_path, "chain2")
     rc, report = check(EQ / "chain2.patch", "--tree", str(repo))
     patch = only_patch(report)
     assert rc == 0, patch["findings"]

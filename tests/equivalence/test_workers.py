@@ -12,8 +12,8 @@ import pytest
 
 from patchscope.commands.check import check_series
 from patchscope.core import CallSite, CheckOptions, Severity, VerdictKind
-from patchscope.equivalence import find_model
 from patchscope.equivalence.workers import modelled_calls
+from patchscope.models import find_model
 from patchscope.series import read_series
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,10 +67,10 @@ def test_a_model_failing_in_a_worker_is_an_engine_error(monkeypatch: pytest.Monk
 def test_only_whole_old_and_new_calls_go_to_the_model() -> None:
     series = read_series(str(SEED), cwd=str(ROOT))
     checked = check_series(CheckOptions(source=str(SEED), scenarios=0))
-    assert len(modelled_calls(checked, find_model)) == 3
+    assert len(modelled_calls(checked)) == 3
     calls: list[CallSite] = checked.patches[0].call_sites
     calls[0].complete = False
     calls[1].old_args = None
-    assert [c.caller for _, c in modelled_calls(checked, find_model)] == [calls[2].caller]
+    assert [c.caller for _, c in modelled_calls(checked)] == [calls[2].caller]
     assert series.patches  # the reader alone finds no call sites to model
-    assert modelled_calls(series, find_model) == []
+    assert modelled_calls(series) == []

@@ -27,9 +27,8 @@ from patchscope.core import (
 )
 from patchscope.render.json import render_json
 from patchscope.series import read_series
+from tests.render.builders import ROOT, SEED
 
-ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "fixtures" / "seed" / "free_pgtables-v1-4of9.mbox"
 SYNTHETIC = ROOT / "fixtures" / "series" / "synthetic.mbox"
 OPTIONS = CheckOptions(source=str(SEED), output_format="json")
 
