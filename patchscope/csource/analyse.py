@@ -21,7 +21,13 @@ from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
-from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
+from patchscope.csource.windows import (
+    Unit,
+    hunk_units,
+    is_c_file,
+    locate_window,
+    visible_body,
+)
 from patchscope.tree import TreeView
 
 
@@ -56,6 +62,11 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
+        for h in fc.hunks:
+            if old_text is not None:
+                h.tree_old_start = locate_window(old_text.split("\n"), h.old_window, h.old_start)
+            if new_text is not None:
+                h.tree_new_start = locate_window(new_text.split("\n"), h.new_window, h.new_start)
         if old_text is not None:
             unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
             unit.old_parsed = ctx.parse(old_path, old_text)
@@ -136,8 +147,8 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 new_params=new.params,
             )
             if new.kind == "definition":
-                decl.old_body, old_done = visible_body(unit, "old", old)
-                decl.new_body, new_done = visible_body(unit, "new", new)
+                decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
+                decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
                 decl.body_complete = old_done and new_done
             seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
             out.setdefault(new.name, []).append(seen)
