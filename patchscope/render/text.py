@@ -108,6 +108,10 @@ def _patch_block(patch: Patch, series: Series, paint: _Painter) -> list[str]:
     pv = verdicts.patch_verdict(patch)
     head = paint(f"[{patch.index}/{patch.total}] {one_line(patch.subject)}", "bold")
     lines = [f"{head}: {_verdict_word(pv.kind, paint)} ({one_line(pv.basis_text)})"]
+    if patch.accounting:
+        lines.append(f"    changed lines: {one_line(verdicts.accounting_summary(patch))}")
+    if patch.assumptions and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    assumes: {one_line('; '.join(patch.assumptions))}")
     for change in patch.signature_changes:
         parts = [f"added {one_line(n)}" for n in change.added]
         parts += [f"removed {one_line(n)}" for n in change.removed]
