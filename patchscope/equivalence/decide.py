@@ -340,12 +340,12 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                       "the patch", None, None))
     bad = first_unaccounted(lines)
     if bad is not None:
-        count = sum(1 for a in lines if a.by is None)
-        more = f" ({count - 1} more line(s) alike)" if count > 1 else ""
-        why = f": {bad.note}" if bad.note else ""
+        count = sum(1 for a in lines if a.by is None) - 1
+        more = f", nor for {count} more line{'s' if count > 1 else ''}" if count else ""
+        why = f" ({bad.note})" if bad.note else ""
         parts.append((Verdict(
             VerdictKind.UNKNOWN, "whole-patch accounting",
-            f"nothing proved accounts for {bad.file}:{bad.line} `{bad.text.strip()}`{why}{more}",
+            f"no proof accounts for {bad.file}:{bad.line} `{bad.text.strip()}`{why}{more}",
             Basis.NONE), "the patch", bad.file, bad.line or None))
     if not parts:
         parts.append((Verdict(VerdictKind.PROVED, "token comparison",

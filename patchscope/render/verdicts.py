@@ -8,7 +8,6 @@ the wording here means the terminal and the page cannot drift apart.
 from __future__ import annotations
 
 from collections import Counter
-
 from dataclasses import dataclass
 
 from patchscope.core import (

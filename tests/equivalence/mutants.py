@@ -161,3 +161,45 @@ def mutants(text: str) -> list[Mutant]:
             out.append(Mutant(f"{d.path}:{d.number} a statement added after the call",
                               "\n".join(mutated)))
     return out
+
+
+# Mutants that are truly equivalent to the patch they come from, with the reason.
+EQUIVALENT = {
+    "mm/mmap.c:1313 `FIRST_USER_ADDRESS` -> `NULL`":
+        "FIRST_USER_ADDRESS is 0 on x86_64, and NULL is 0 as an unsigned long",
+    "mm/mmap.c:1314 `USER_PGTABLES_CEILING` -> `NULL`":
+        "USER_PGTABLES_CEILING is 0 on x86_64, and NULL is 0 as an unsigned long",
+    "mm/mmap.c:1314 `true` -> `true + 1`":
+        "the parameter is a bool: 2 converts to true",
+}
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    verdict: str  # the patch's nfc verdict, or "error: ..." when the run failed
+
+
+def run_mutants(source: str, suffix: str, tree: str | None = None,
+                every: int = 1) -> list[Outcome]:
+    """Check every *every*-th mutant of the file *source*, in-process; the
+    patch verdict of each (the first patch's, one patch per fixture)."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from patchscope.commands.check import check_series
+    from patchscope.core import CheckOptions
+
+    text = Path(source).read_text(encoding="utf-8", errors="surrogateescape")
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, m in enumerate(mutants(text)):
+            if n % every:
+                continue
+            path = os.path.join(tmp, f"mutant{n}{suffix}")
+            Path(path).write_text(m.text, encoding="utf-8", errors="surrogateescape")
+            series = check_series(CheckOptions(source=path, tree=tree, scenarios=0))
+            nfc = series.patches[0].nfc if series.patches else None
+            out.append(Outcome(m, str(nfc.verdict) if nfc else "none"))
+    return out

@@ -1,0 +1,78 @@
+"""The whole-patch accounting on fixtures written for it (fixtures/accounting/),
+in mbox mode and in tree mode on a tree where the hunks apply at an offset."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fixtures.accounting.make_fixtures import region_c, region_h
+from patchscope.commands.check import check_series
+from patchscope.core import CheckOptions, VerdictKind
+
+ACC = Path(__file__).resolve().parents[2] / "fixtures" / "accounting"
+# fixture -> (verdict, the first line nothing accounts for, or None)
+EXPECTED = {
+    "proved-region-limit.patch": ("proved", None),
+    "other-function-changed.patch": ("unknown", "if (r->end > max)"),
+    "line-after-call.patch": ("unknown", "ceiling, ceiling);"),
+    "body-changed.patch": ("unknown", None),
+}
+
+
+def tree(tmp_path: Path, padding: int) -> Path:
+    """A git repository with the fixtures' base files, *padding* unrelated lines
+    above the touched functions (a tree a few commits away from the base)."""
+    repo = tmp_path / f"tree{padding}"
+    (repo / "include" / "linux").mkdir(parents=True)
+    (repo / "mm").mkdir()
+    pad = "".join(f"/* unrelated line {i} */\n" for i in range(padding))
+    (repo / "include" / "linux" / "region.h").write_text(region_h(False))
+    head, rest = region_c(False).split("\n\n", 1)
+    (repo / "mm" / "region.c").write_text(f"{head}\n\n{pad}{rest}")
+    for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
+                ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    return repo
+
+
+def verdict(source: Path, tree_dir: Path | None = None):  # noqa: ANN201
+    series = check_series(CheckOptions(source=str(source), scenarios=0,
+                                       tree=str(tree_dir) if tree_dir else None))
+    patch = series.patches[0]
+    assert patch.nfc is not None
+    return patch
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_mbox_mode(name: str) -> None:
+    patch = verdict(ACC / name)
+    kind, line = EXPECTED[name]
+    assert patch.nfc is not None and patch.nfc.verdict == VerdictKind(kind)
+    bad = [a for a in patch.accounting if a.by is None]
+    if line is None:
+        assert not bad
+    else:
+        assert bad and bad[0].text.strip() == line
+        assert f"`{line}`" in patch.nfc.reasons[0]
+    assert all(a.by is not None for a in patch.accounting) == (line is None)
+
+
+@pytest.mark.parametrize("padding", [0, 7])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_tree_mode_at_an_offset(name: str, padding: int, tmp_path: Path) -> None:
+    patch = verdict(ACC / name, tree(tmp_path, padding))
+    assert patch.mode.value.startswith("tree")
+    kind, line = EXPECTED[name]
+    assert patch.nfc is not None and patch.nfc.verdict == VerdictKind(kind), patch.nfc.reasons
+    bad = [a for a in patch.accounting if a.by is None]
+    assert (not bad) if line is None else (bad[0].text.strip() == line)
+
+
+def test_every_changed_line_has_an_account() -> None:
+    patch = verdict(ACC / "proved-region-limit.patch")
+    changed = sum(1 for fc in patch.files for h in fc.hunks for dl in h.lines if dl.kind in "+-")
+    assert len(patch.accounting) == changed
+    assert {a.kind for a in patch.accounting} >= {"signature", "body", "call", "layout"}
