@@ -333,4 +333,9 @@ def function_name_in(section: str) -> str | None:
         if t.kind == "IDENTIFIER" and tokens[code[k + 1]].spelling == "(":
             if _declarator_start(tokens, code, k) is not None:
                 return t.spelling
+            if k == 0 and t.column == 1 and ";" not in section:
+                # `name(struct foo *a,` at column 0: git's funcname line of a
+                # declarator whose return type stands on the line above (a call
+                # statement is indented; `EXPORT_SYMBOL(x);` ends in `;`)
+                return t.spelling
     return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.accounting.make_fixtures import region_c, region_h
+from fixtures.accounting.make_fixtures import cases
 from patchscope.commands.check import check_series
 from patchscope.core import CheckOptions, VerdictKind
 
@@ -19,19 +19,22 @@ EXPECTED = {
     "other-function-changed.patch": ("unknown", "if (r->end > max)"),
     "line-after-call.patch": ("unknown", "ceiling, ceiling);"),
     "body-changed.patch": ("unknown", None),
+    # the second hunk's @@ line shows `region_sum(struct region *r, ...` without its
+    # return type: it is still part of the body, which reads the dropped parameter
+    "later-hunk-reads-dropped.patch": ("unknown", None),
+    "proved-later-hunk-no-return-type.patch": ("proved", None),
 }
 
 
-def tree(tmp_path: Path, padding: int) -> Path:
-    """A git repository with the fixtures' base files, *padding* unrelated lines
-    above the touched functions (a tree a few commits away from the base)."""
+def tree(tmp_path: Path, name: str, padding: int) -> Path:
+    """A git repository with fixture *name*'s base files, *padding* unrelated
+    lines above the touched functions (a tree a few commits away from the base)."""
     repo = tmp_path / f"tree{padding}"
-    (repo / "include" / "linux").mkdir(parents=True)
-    (repo / "mm").mkdir()
     pad = "".join(f"/* unrelated line {i} */\n" for i in range(padding))
-    (repo / "include" / "linux" / "region.h").write_text(region_h(False))
-    head, rest = region_c(False).split("\n\n", 1)
-    (repo / "mm" / "region.c").write_text(f"{head}\n\n{pad}{rest}")
+    for path, (old, _new) in cases()[name].items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        head, rest = old.split("\n", 1)  # below the SPDX line: above every hunk
+        (repo / path).write_text(f"{head}\n{pad}{rest}")
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
                 ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base"]):
         subprocess.run(["git", *cmd], cwd=repo, check=True)
@@ -63,7 +66,7 @@ def test_mbox_mode(name: str) -> None:
 @pytest.mark.parametrize("padding", [0, 7])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_tree_mode_at_an_offset(name: str, padding: int, tmp_path: Path) -> None:
-    patch = verdict(ACC / name, tree(tmp_path, padding))
+    patch = verdict(ACC / name, tree(tmp_path, name, padding))
     assert patch.mode.value.startswith("tree")
     kind, line = EXPECTED[name]
     assert patch.nfc is not None and patch.nfc.verdict == VerdictKind(kind), patch.nfc.reasons
@@ -76,3 +79,10 @@ def test_every_changed_line_has_an_account() -> None:
     changed = sum(1 for fc in patch.files for h in fc.hunks for dl in h.lines if dl.kind in "+-")
     assert len(patch.accounting) == changed
     assert {a.kind for a in patch.accounting} >= {"signature", "body", "call", "layout"}
+
+
+def test_generated_fixtures_are_the_committed_ones(tmp_path: Path) -> None:
+    from fixtures.accounting.make_fixtures import BODY, SUBJECT, mail
+
+    for name, files in cases().items():
+        assert (ACC / name).read_text() == mail(SUBJECT, BODY, files), name
