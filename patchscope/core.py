@@ -149,6 +149,21 @@ class FileChange:
     old_blob: str | None = None  # abbreviated blob ids from the "index" line
     new_blob: str | None = None
     hunks: list[Hunk] = field(default_factory=list)
+    # tree mode: the changes as the whole old and new files show them, with
+    # wide context (a declarator or body the hunks cut is whole here)
+    tree_windows: list[TreeWindow] = field(default_factory=list)
+
+
+@dataclass
+class TreeWindow:
+    """Lines of the old and new file around a group of changes (tree mode)."""
+
+    old_first: int  # file line of old_lines[0]
+    old_lines: list[str]
+    new_first: int
+    new_lines: list[str]
+    old_changed: list[int]  # file lines removed
+    new_changed: list[int]  # file lines added
 
 
 @dataclass

@@ -26,6 +26,7 @@ from patchscope.csource.windows import (
     hunk_units,
     is_c_file,
     locate_window,
+    tree_windows,
     visible_body,
 )
 from patchscope.tree import TreeView
@@ -62,11 +63,17 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
+        fc.tree_windows = tree_windows(old_text, new_text)
+        old_lines = old_text.split("\n") if old_text is not None else None
+        new_lines = new_text.split("\n") if new_text is not None else None
+        shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
         for h in fc.hunks:
-            if old_text is not None:
-                h.tree_old_start = locate_window(old_text.split("\n"), h.old_window, h.old_start)
-            if new_text is not None:
-                h.tree_new_start = locate_window(new_text.split("\n"), h.new_window, h.new_start)
+            if old_lines is not None:
+                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
+                shift_old = (h.tree_old_start or h.old_start) - h.old_start
+            if new_lines is not None:
+                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
+                shift_new = (h.tree_new_start or h.new_start) - h.new_start
         if old_text is not None:
             unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
             unit.old_parsed = ctx.parse(old_path, old_text)
@@ -90,7 +97,10 @@ def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int
     starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
     regions = []
     for h in hunks:
-        first, count = (h.old_start, h.old_length) if side == "old" else (h.new_start, h.new_length)
+        if side == "old":
+            first, count = (h.tree_old_start or h.old_start), h.old_length
+        else:
+            first, count = (h.tree_new_start or h.new_start), h.new_length
         lo = max(first - DECL_LINES_ABOVE, 1)
         hi = min(first + count + DECL_LINES_BELOW, len(starts))
         regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))

@@ -19,7 +19,7 @@ declaration's.  Anything else stays in the comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -28,6 +28,7 @@ from patchscope.core import (
     VERDICT_RANK,
     CallSite,
     Declaration,
+    DiffLine,
     FileChange,
     Hunk,
     LineAccount,
@@ -59,10 +60,10 @@ class _Region:
 
 @dataclass
 class _Window:
-    """One side of a hunk, lexed: its tokens and the file line of each."""
+    """One side of a hunk (or of a tree window), lexed: its tokens and their lines."""
 
     lines: list[str]
-    first: int  # file line of lines[0] (as the diff numbers it)
+    first: int  # file line of lines[0]: the diff's numbers (mbox), the tree's (tree)
     at: int  # file line of lines[0] in the coordinates of body spans
     tokens: list[Token] = field(default_factory=list)
     assumed: str | None = None  # an assumption made lexing it
@@ -303,18 +304,19 @@ def _token_status(win: _Window, regions: list[_Region], items: list[str], index:
     return status
 
 
-def _account_hunk(path: str, hunk: Hunk, owners: _Owners, tree: bool) -> list[LineAccount]:
-    old_at = hunk.tree_old_start if tree and hunk.tree_old_start else hunk.old_start
-    new_at = hunk.tree_new_start if tree and hunk.tree_new_start else hunk.new_start
-    old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
-    new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
-    old = _lex(hunk.old_window, old_first, old_at if hunk.old_length else old_at + 1)
-    new = _lex(hunk.new_window, new_first, new_at if hunk.new_length else new_at + 1)
-    changed = [dl for dl in hunk.lines if dl.kind in "+-"]
+_Judged = tuple[str, str | None, VerdictKind | None, str | None]  # kind, by, verdict, note
+
+
+def _judge(path: str, old: _Window, new: _Window, owners: _Owners
+           ) -> tuple[dict[tuple[str, int], _Judged], list[tuple[str, int, str]]]:
+    """What accounts for each line of a window pair that holds a token, by
+    (side, line); and every (side, line, text) holding a token nothing accounts for."""
     if len(old.tokens) + len(new.tokens) > MAX_TOKENS:
-        return [_line(path, dl, "unaccounted", None, None,
-                      f"the hunk has more than {MAX_TOKENS} tokens; it is not compared")
-                for dl in changed]
+        why = f"the change has more than {MAX_TOKENS} tokens; it is not compared"
+        bad = {(side, win.line_of(t)): win for side, win in (("old", old), ("new", new))
+               for t in win.tokens}
+        return ({k: ("unaccounted", None, None, why) for k in bad},
+                [(side, line, _text(win, line)) for (side, line), win in bad.items()])
     old_r = _signature_regions(old, "old", path, owners) + _body_regions(old, "old", path, owners)
     new_r = _signature_regions(new, "new", path, owners) + _body_regions(new, "new", path, owners)
     co, cn = _call_regions(old, new, path, owners)
@@ -336,26 +338,116 @@ def _account_hunk(path: str, hunk: Hunk, owners: _Owners, tree: bool) -> list[Li
     for side, (win, status) in statuses.items():
         for tok, st in zip(win.tokens, status, strict=True):
             per_line.setdefault((side, win.line_of(tok)), []).append(st)
-    out = []
-    for dl in changed:
-        side = "old" if dl.kind == "-" else "new"
-        win = old if side == "old" else new
-        number = dl.old_lineno if side == "old" else dl.new_lineno
-        sts = per_line.get((side, number or 0), [])
+    judged: dict[tuple[str, int], _Judged] = {}
+    unpaired = []
+    for key, sts in per_line.items():
         if any(s is None for s in sts):
-            out.append(_line(path, dl, "unaccounted", None, None,
-                             "changed code that no proof covers"))
+            judged[key] = ("unaccounted", None, None, "changed code that no proof covers")
+            win = old if key[0] == "old" else new
+            unpaired.append((key[0], key[1], _text(win, key[1])))
             continue
         region = next((s for s in sts if isinstance(s, _Region)), None)
         if isinstance(region, _Region):
-            out.append(_line(path, dl, region.kind, region.label, region.verdict, None))
+            judged[key] = (region.kind, region.label, region.verdict, None)
         else:
-            out.append(_line(path, dl, "layout", "comments and layout", VerdictKind.PROVED,
-                             win.assumed if not sts else None))
+            judged[key] = ("layout", "comments and layout", VerdictKind.PROVED, None)
+    return judged, unpaired
+
+
+def _text(win: _Window, line: int) -> str:
+    i = line - win.first
+    return win.lines[i] if 0 <= i < len(win.lines) else ""
+
+
+def _layout(win: _Window) -> _Judged:
+    return ("layout", "comments and layout", VerdictKind.PROVED, win.assumed)
+
+
+def _account_hunk(path: str, hunk: Hunk, owners: _Owners) -> list[LineAccount]:
+    """Mbox mode: the hunk's own windows, numbered as the diff numbers them."""
+    old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
+    new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
+    old = _lex(hunk.old_window, old_first, old_first)
+    new = _lex(hunk.new_window, new_first, new_first)
+    judged, unpaired = _judge(path, old, new, owners)
+    out = []
+    seen = set()
+    for dl in hunk.lines:
+        if dl.kind not in "+-":
+            continue
+        side = "old" if dl.kind == "-" else "new"
+        number = (dl.old_lineno if side == "old" else dl.new_lineno) or 0
+        seen.add((side, number))
+        j = judged.get((side, number)) or _layout(old if side == "old" else new)
+        out.append(LineAccount(path, side, number, dl.text, *j))
+    out += _strays(path, unpaired, seen, lambda side, line: line)
     return out
 
 
-def _line(path: str, dl, kind: str, by: str | None, verdict: VerdictKind | None,
+def _strays(path: str, unpaired: list[tuple[str, int, str]], seen: set[tuple[str, int]],
+            to_diff: Callable[[str, int], int]) -> list[LineAccount]:
+    """Unaccounted tokens on lines the diff shows as context: the comparison
+    paired the two sides differently from the diff; nothing accounts for them."""
+    out = []
+    for side, line, text in unpaired:
+        number = to_diff(side, line)
+        if (side, number) not in seen:
+            seen.add((side, number))
+            out.append(LineAccount(path, side, number, text, "unaccounted", None, None,
+                                   "a change the comparison could not pair with the diff's"))
+    return out
+
+
+def _account_tree(fc: FileChange, owners: _Owners) -> list[LineAccount]:
+    """Tree mode: the whole files' changes with wide context, in the tree's lines;
+    each account numbered as the diff numbers the line."""
+    path = fc.path
+    to_tree: dict[tuple[str, int], int] = {}
+    from_tree: dict[tuple[str, int], int] = {}
+    for h in fc.hunks:
+        for dl in h.lines:
+            for side, n, start, at in (("old", dl.old_lineno, h.old_start, h.tree_old_start),
+                                       ("new", dl.new_lineno, h.new_start, h.tree_new_start)):
+                if n is not None and at is not None:
+                    to_tree[(side, n)] = n - start + at
+                    from_tree[(side, n - start + at)] = n
+    judged: dict[tuple[str, int], _Judged] = {}
+    unpaired: list[tuple[str, int, str]] = []
+    windows: list[tuple[str, int, int, _Window]] = []
+    for w in fc.tree_windows:
+        old = _lex(w.old_lines, w.old_first, w.old_first)
+        new = _lex(w.new_lines, w.new_first, w.new_first)
+        found, stray = _judge(path, old, new, owners)
+        judged.update(found)
+        unpaired += stray
+        windows += [("old", w.old_first, w.old_first + len(w.old_lines), old),
+                    ("new", w.new_first, w.new_first + len(w.new_lines), new)]
+    out = []
+    seen = set()
+    for h in fc.hunks:
+        for dl in h.lines:
+            if dl.kind not in "+-":
+                continue
+            side = "old" if dl.kind == "-" else "new"
+            number = (dl.old_lineno if side == "old" else dl.new_lineno) or 0
+            seen.add((side, number))
+            line = to_tree.get((side, number))
+            if line is None:
+                out.append(LineAccount(path, side, number, dl.text, "unaccounted", None, None,
+                                       "the hunk was not found in the tree"))
+                continue
+            j = judged.get((side, line))
+            if j is None:
+                win = next((x for s, a, b, x in windows if s == side and a <= line < b), None)
+                j = _layout(win) if win is not None else (
+                    "layout", "comments and layout", VerdictKind.PROVED,
+                    "the tree's files are equal at this line")
+            out.append(LineAccount(path, side, number, dl.text, *j))
+    out += _strays(path, unpaired, seen, lambda side, line: from_tree.get((side, line), line))
+    return out
+
+
+def _line(path: str, dl: DiffLine, kind: str, by: str | None, verdict: VerdictKind | None,
           note: str | None) -> LineAccount:
     side = "old" if dl.kind == "-" else "new"
     return LineAccount(path, side, (dl.old_lineno if side == "old" else dl.new_lineno) or 0,
@@ -380,7 +472,9 @@ def _account_file(fc: FileChange, owners: _Owners, tree: bool) -> list[LineAccou
     if why is not None:
         lines = [_line(path, dl, "unaccounted", None, None, why) for dl in changed]
         return lines or [LineAccount(path, "new", 0, "", "unaccounted", None, None, why)]
-    return [a for h in fc.hunks for a in _account_hunk(path, h, owners, tree)]
+    if tree and fc.tree_windows:
+        return _account_tree(fc, owners)
+    return [a for h in fc.hunks for a in _account_hunk(path, h, owners)]
 
 
 def account_patch(patch: Patch, tree: bool) -> list[LineAccount]:

@@ -244,7 +244,7 @@ def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], chang
         return verdict
     changed = frozenset(c.function for c in patch.signature_changes)
     for decl, body in others:
-        where = decl.file if decl is not None else change.file
+        where = f"{decl.file}:{decl.line}" if decl is not None else change.file
         proof = check_call(body, change, call, profile, caller, changed)
         if not proof.proved:
             return Verdict(VerdictKind.UNKNOWN, verdict.method,
@@ -291,8 +291,8 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                 change.body_verdict = v
                 parts.append((v, f"body of {change.function}()", change.file, change.line))
             else:
-                parts.append((v, f"body of {change.function}() in {decl.file}", decl.file,
-                              decl.line))
+                parts.append((v, f"body of {change.function}() in {decl.file}:{decl.line}",
+                              decl.file, decl.line))
         change.substitution = body.substitution_strings()
         for call in patch.call_sites:
             if call.function != change.function or id(call) in decided:
