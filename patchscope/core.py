@@ -381,6 +381,7 @@ class Patch:
     mode: AnalysisMode = AnalysisMode.MBOX
     accounting: list[LineAccount] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
+    checked: list[str] = field(default_factory=list)  # assumptions tree mode checked instead
 
 
 @dataclass

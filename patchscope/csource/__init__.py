@@ -26,6 +26,7 @@ def analyse_series(
     that got the least.
     """
     from patchscope.csource.analyse import Context, analyse_patch
+    from patchscope.csource.names import check_parameter_names
     from patchscope.csource.parse import CompileCommands
     from patchscope.csource.whole import find_callers, summary
 
@@ -65,6 +66,9 @@ def analyse_series(
             search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
             patch.findings.extend(search.findings)
             patch.findings.append(summary(search, patch.index))
+        check_parameter_names(patch, tree)
+        if patch.signature_changes:
+            patch.checked.append("every caller in the tree was searched for (tree-whole mode)")
         patch.mode = AnalysisMode.TREE_WHOLE
         for site in patch.call_sites:
             site.mode = patch.mode

@@ -256,17 +256,19 @@ def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], chang
 
 
 def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
-    """What a proof of *patch* rests on that patchscope did not check."""
+    """What a proof of *patch* rests on that patchscope did not check (tree mode
+    looks some of it up instead: ``patch.checked``)."""
     out = ["the patch compiles (patchscope does not build it)"]
-    if patch.mode is AnalysisMode.MBOX and patch.signature_changes:
-        names = ", ".join(f"{c.function}()" for c in patch.signature_changes)
+    changes = patch.signature_changes
+    if changes and patch.mode is AnalysisMode.MBOX:
+        names = ", ".join(f"{c.function}()" for c in changes)
         out.append(f"hunks only: every caller of {names} is in the patch (the tree is not "
                    "searched; --tree does)")
-        params = sorted({n for c in patch.signature_changes for n in c.added + c.removed})
+        params = sorted({n for c in changes for n in c.added + c.removed})
         if params:
             out.append("hunks only: no macro or file-scope name is spelled like an added or "
                        f"removed parameter ({', '.join(params)})")
-    if patch.signature_changes:
+    if changes:
         out.append("no call reaches a changed function through a function pointer")
     return out + assumptions_of(lines)
 
@@ -337,6 +339,10 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                       "the patch", None, None))
     elif any(f.check == "diff-malformed" for f in patch.findings):
         parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the diff is malformed"),
+                      "the patch", None, None))
+    clash = next((f for f in patch.findings if f.check == "parameter-name-clash"), None)
+    if clash is not None:
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none", clash.message, Basis.NONE),
                       "the patch", None, None))
     bad = first_unaccounted(lines)
     if bad is not None:

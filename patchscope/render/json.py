@@ -209,6 +209,7 @@ def nfc_json(patch: Patch) -> dict[str, Any]:
             "reasons": list(patch.nfc.reasons),
             "basis": _plain(patch.nfc.basis),
             "assumptions": list(patch.assumptions),
+            "checked": list(patch.checked),
         }
     if not patch.claims_nfc:
         return {

@@ -112,6 +112,8 @@ def _patch_block(patch: Patch, series: Series, paint: _Painter) -> list[str]:
         lines.append(f"    changed lines: {one_line(verdicts.accounting_summary(patch))}")
     if patch.assumptions and pv.kind in ("proved", "not-claimed"):
         lines.append(f"    assumes: {one_line('; '.join(patch.assumptions))}")
+    if patch.checked and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    checked: {one_line('; '.join(patch.checked))}")
     for change in patch.signature_changes:
         parts = [f"added {one_line(n)}" for n in change.added]
         parts += [f"removed {one_line(n)}" for n in change.removed]

@@ -107,3 +107,26 @@ def test_a_call_must_hold_for_every_definition() -> None:
     assert site.verdict is not None and site.verdict.kind is VerdictKind.UNKNOWN
     assert "not proved for the definition of region_release() in mm/region.c:" in (
         site.verdict.reason)
+
+
+def test_tree_mode_checks_what_hunks_only_assume(tmp_path: Path) -> None:
+    patch = verdict(ACC / "proved-region-limit.patch", tree(tmp_path, "proved-region-limit.patch",
+                                                            3))
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    assert not any("hunks only" in a for a in patch.assumptions)
+    assert any("spelled like" in c for c in patch.checked)
+    assert any("every caller" in c for c in patch.checked)
+    mbox = verdict(ACC / "proved-region-limit.patch")
+    assert any("hunks only: no macro" in a for a in mbox.assumptions) and not mbox.checked
+
+
+def test_a_macro_spelled_like_a_new_parameter_is_not_assumed_away(tmp_path: Path) -> None:
+    repo = tree(tmp_path, "proved-region-limit.patch", 0)
+    (repo / "include" / "linux" / "clash.h").write_text("#define limit 4096\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m",
+                    "clash"], cwd=repo, check=True)
+    patch = verdict(ACC / "proved-region-limit.patch", repo)
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.UNKNOWN
+    assert [f.check for f in patch.findings if f.check == "parameter-name-clash"]
+    assert "include/linux/clash.h" in patch.nfc.reasons[0]
