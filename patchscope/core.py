@@ -227,6 +227,8 @@ class SignatureChange:
     renamed: list[Renamed] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
+    # the patch changes the declarator but does not show it whole: why (mbox mode)
+    partial: str | None = None
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr

@@ -19,6 +19,7 @@ from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
+from patchscope.csource.partial import cut_declarators
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
 from patchscope.csource.windows import (
@@ -237,7 +238,8 @@ def collect_calls(
                             patch=patch.index,
                         )
                     )
-                elif n is not None and arity_mismatch(sig, len(n.raw.args)):
+                elif (n is not None and sig.partial is None
+                      and arity_mismatch(sig, len(n.raw.args))):
                     patch.findings.append(
                         not_updated(
                             sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
@@ -311,6 +313,12 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
         if primary(decls).is_static:
             ctx.static.add(function)
         here.add(function)
+    if patch.mode is AnalysisMode.MBOX:
+        for function, (path, line, why) in cut_declarators(units, set(found)).items():
+            change = SignatureChange(function, path, line, [], [], partial=why)
+            patch.signature_changes.append(change)
+            ctx.changed[function] = change
+            here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode)
     if patch.mode is AnalysisMode.MBOX and ctx.changed:
         cut_expressions(patch, units)

@@ -65,6 +65,10 @@ def decide_call(
     (:mod:`.workers`), by ``id(call)``; a call not in it is run here.
     """
     arch = profile.name
+    if change.partial is not None:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"the patch changes the signature of {change.function}() but does not "
+                       f"show it whole ({change.partial}); check it with --tree", arch=arch)
     if not call.complete:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the call is not wholly visible: {call.incomplete_reason or 'incomplete'}",
@@ -220,6 +224,10 @@ def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> Bod
 def _all_definitions(change: SignatureChange, patch: Patch, profile: ArchProfile,
                      callees: dict[str, CalleeSubstitution]
                      ) -> list[tuple[Declaration | None, BodyProof]]:
+    if change.partial is not None:
+        return [(None, BodyProof(change.function, change.file, "unknown",
+                                 f"the declarator of {change.function}() is not wholly visible "
+                                 f"in the patch: {change.partial}"))]
     decls = definitions(change)
     if not decls:
         return [(None, _guarded_body(change, patch, profile, callees, None))]
@@ -291,9 +299,9 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                 decl.body_verdict = v
             if decl is None or proof is body:
                 change.body_verdict = v
-                parts.append((v, f"body of {change.function}()", change.file, change.line))
+                parts.append((v, f"the body of {change.function}()", change.file, change.line))
             else:
-                parts.append((v, f"body of {change.function}() in {decl.file}:{decl.line}",
+                parts.append((v, f"the body of {change.function}() in {decl.file}:{decl.line}",
                               decl.file, decl.line))
         change.substitution = body.substitution_strings()
         for call in patch.call_sites:
@@ -388,7 +396,8 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
         elif v.kind is VerdictKind.UNKNOWN:
             patch.findings.append(Finding(
                 "nfc-unproved", Severity.ERROR,
-                f"the patch claims no functional change, but {label} is {v.reason}",
+                f"the patch claims no functional change, but {label} could not be proved: "
+                f"{v.reason.removeprefix('not proved: ')}",
                 file, line, patch.index))
         elif v.kind is VerdictKind.VERIFIED:
             # evidence, not proof: said where b4 and the hooks, which show

@@ -26,27 +26,43 @@ EXPECTED = {
     # two definitions (#ifdef/#else): a call is proved only when it holds for both
     "proved-two-definitions.patch": ("proved", None),
     "second-definition-differs.patch": ("unknown", None),
+    # the hunk ends inside a long parameter list: the signature cannot be read
+    "long-declarator-cut.patch": ("unknown",
+                                  "unsigned long region_scan(struct region *r, int flags,"),
     # git diff -U0: the declarator's first line and its brace are not in the hunk
     "declarator-hunk-ends-before-brace.patch": ("unknown",
                                                 "unsigned long ceiling, unsigned long limit);"),
 }
 
 # the tree shows what the hunks cut: the declarator whole
-TREE_EXPECTED = {"line-after-call.patch": ("unknown", "freed -= 1;")}
+TREE_EXPECTED = {"line-after-call.patch": ("unknown", "freed -= 1;"),
+                 "long-declarator-cut.patch": ("proved", None)}
 # a patch without context lines (-U0) has nothing to place its hunks by on a tree
 # at an offset; git apply wants --unidiff-zero for it
 NO_CONTEXT = {"declarator-hunk-ends-before-brace.patch"}
 
 
+def _pad_at(name: str, path: str) -> int:
+    """A line of *path* outside every hunk of fixture *name*: right after its first
+    hunk, so that the hunks after it apply at an offset."""
+    import unidiff
+
+    for pf in unidiff.PatchSet((ACC / name).read_text()):
+        if pf.path == path and pf:
+            return pf[0].source_start + pf[0].source_length
+    return 1
+
+
 def tree(tmp_path: Path, name: str, padding: int) -> Path:
     """A git repository with fixture *name*'s base files, *padding* unrelated
-    lines above the touched functions (a tree a few commits away from the base)."""
+    lines in each (a tree a few commits away from the base)."""
     repo = tmp_path / f"tree{padding}"
-    pad = "".join(f"/* unrelated line {i} */\n" for i in range(padding))
+    pad = [f"/* unrelated line {i} */" for i in range(padding)]
     for path, (old, _new) in cases()[name].items():
         (repo / path).parent.mkdir(parents=True, exist_ok=True)
-        head, rest = old.split("\n", 1)  # below the SPDX line: above every hunk
-        (repo / path).write_text(f"{head}\n{pad}{rest}")
+        lines = old.split("\n")
+        at = _pad_at(name, path) - 1
+        (repo / path).write_text("\n".join(lines[:at] + pad + lines[at:]))
     for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
                 ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "base"]):
         subprocess.run(["git", *cmd], cwd=repo, check=True)
@@ -71,7 +87,7 @@ def test_mbox_mode(name: str) -> None:
         assert not bad
     else:
         assert bad and bad[0].text.strip() == line
-        assert f"`{line}`" in patch.nfc.reasons[0]
+        assert any(f"`{line}`" in r for r in patch.nfc.reasons)
     assert all(a.by is not None for a in patch.accounting) == (line is None)
 
 
@@ -130,3 +146,14 @@ def test_a_macro_spelled_like_a_new_parameter_is_not_assumed_away(tmp_path: Path
     assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.UNKNOWN
     assert [f.check for f in patch.findings if f.check == "parameter-name-clash"]
     assert "include/linux/clash.h" in patch.nfc.reasons[0]
+
+
+def test_a_call_of_a_cut_signature_change_still_gets_a_verdict() -> None:
+    patch = verdict(ACC / "long-declarator-cut.patch")
+    (change,) = patch.signature_changes
+    assert change.function == "region_scan" and change.partial is not None
+    (site,) = patch.call_sites  # the declarator is not read as a call
+    assert site.caller == "region_scan_all"
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.UNKNOWN
+    assert "does not show it whole" in site.verdict.reason
+    assert not [f for f in patch.findings if f.check == "caller-not-updated"]
