@@ -203,3 +203,40 @@ def run_mutants(source: str, suffix: str, tree: str | None = None,
             nfc = series.patches[0].nfc if series.patches else None
             out.append(Outcome(m, str(nfc.verdict) if nfc else "none"))
     return out
+
+
+def main() -> int:
+    """``python -m tests.equivalence.mutants``: the mutation score of each proved
+    fixture, proof alone (the kernel model switched off)."""
+    from pathlib import Path
+
+    import patchscope.equivalence.decide as decide
+
+    decide.find_model = lambda change: None  # type: ignore[assignment]
+    root = Path(__file__).resolve().parents[2] / "fixtures"
+    fixtures = [root / "seed" / "free_pgtables-v1-4of9.mbox",
+                root / "equivalence" / "seed-renamed.patch",
+                root / "equivalence" / "chain.patch", root / "equivalence" / "chain2.patch",
+                *sorted((root / "accounting").glob("proved-*.patch"))]
+    total = caught = equivalent = 0
+    bad = []
+    for f in fixtures:
+        outcomes = run_mutants(str(f), f.suffix)
+        eq = [o for o in outcomes if o.mutant.what in EQUIVALENT]
+        survived = [o for o in outcomes if o.verdict in ("proved", "verified")
+                    and o.mutant.what not in EQUIVALENT]
+        total += len(outcomes)
+        equivalent += len(eq)
+        caught += len(outcomes) - len(eq) - len(survived)
+        bad += survived
+        print(f"{f.name}: {len(outcomes)} mutants, {len(outcomes) - len(eq) - len(survived)} "
+              f"caught, {len(eq)} equivalent, {len(survived)} proved")
+    print(f"all: {total} mutants, {caught} caught, {equivalent} equivalent (listed with the "
+          f"reason), {len(bad)} proved")
+    for o in bad:
+        print("  PROVED:", o.mutant.what)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

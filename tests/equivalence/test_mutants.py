@@ -63,3 +63,27 @@ def test_the_mutants_are_real_changes() -> None:
     assert found and all(m.text != text for m in found)
     kinds = {m.what.split(" ", 1)[1].split("`")[0] for m in found}
     assert any("after the call" in m.what for m in found), kinds
+
+
+def test_tree_mode_mutants_are_not_proved(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same attack in tree mode: whole files, whole-tree callers."""
+    from tests.csource.kernel_tree import build_kernel_tree
+    from tests.equivalence.test_accounting import tree
+
+    monkeypatch.setattr(decide, "find_model", lambda change: None)
+    cases = [
+        (FIXTURES / "accounting" / "proved-region-limit.patch",
+         tree(tmp_path, "proved-region-limit.patch", 5), 1),
+        (FIXTURES / "seed" / "0004-mm-memory-Add-tree-limit-to-free_pgtables.patch",
+         build_kernel_tree(tmp_path / "mm"), 3),
+    ]
+    for fixture, repo, every in cases:
+        series = check_series(CheckOptions(source=str(fixture), tree=str(repo), scenarios=0))
+        assert series.patches[0].nfc is not None
+        assert series.patches[0].nfc.verdict is VerdictKind.PROVED, fixture.name
+        outcomes = run_mutants(str(fixture), fixture.suffix, tree=str(repo), every=every)
+        assert len(outcomes) >= 10
+        survivors = [o.mutant.what for o in outcomes
+                     if o.verdict in WRONG and o.mutant.what not in EQUIVALENT]
+        assert not survivors, f"{fixture.name}: {survivors}"
