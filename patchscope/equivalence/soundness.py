@@ -32,6 +32,7 @@ def soundness_problem(
     new_tokens: list[Token],
     steps: list[str],
     entry_locals: set[str] | None = None,
+    entry_values: set[str] | None = None,
 ) -> str | None:
     """Why the substitution found is not valid at function entry, or None.
 
@@ -40,9 +41,13 @@ def soundness_problem(
     *entry_locals*: removed parameters the new body declares at its top
     (:mod:`.derived`): their value is taken at entry and the rest of both
     bodies uses them alike, so later writes do not matter.
+    *entry_values*: new parameters that stand for a local the old body declared at
+    its top (:mod:`.derived`, the other way round): the value is taken at entry
+    by both, and what the bodies do with the name afterwards is the same.
     Assumptions made are appended to *steps*.
     """
     entry_locals = entry_locals or set()
+    entry_values = entry_values or set()
     removed = old_params - new_params
     for p, e in sigma.items():
         if e is None:
@@ -59,7 +64,7 @@ def soundness_problem(
     old_written = assigned_names(old_tokens)
     new_written = assigned_names(new_tokens)
     for p, e in sigma.items():
-        if e is None or e == Name(p):
+        if e is None or e == Name(p) or p in entry_values:
             continue
         if p in new_written:
             return f"the new body writes {p}, so it is not {to_c(e)} at every use"

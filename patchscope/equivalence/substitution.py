@@ -310,6 +310,18 @@ def prove_body(
     # `struct mm_struct *mm = vma->vm_mm;` at the top: mm is still the old parameter
     locals_, new_tokens = derived_locals(new_tokens, decl.new_body or "", change.old_params,
                                          removed, profile)
+    # `struct elevator_queue *e = q->elevator;` at the old top, `e` a new parameter:
+    # the value the callee computed at entry is now passed in (e := q->elevator)
+    entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+                                     bindable, profile)
+    # the name must not be read before its declaration (an earlier initializer
+    # would read some outer name there, and the parameter now)
+    keep = {n for n in entry if _declared_first(old_tokens, n)}
+    if keep != set(entry):
+        entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+                                         keep, profile)
+    old_tokens = stripped
+    bindable -= set(entry)
     unmatched = removed - set(locals_)
     matched = _match_bodies(old_tokens, new_tokens, bindable, unmatched, callees, guards=False)
     if isinstance(matched, str):
@@ -326,7 +338,13 @@ def prove_body(
             proof.added_conditions.append((a.text(), cond))
     proof.tau = {**unifier.tau, **{n: v.expr for n, v in locals_.items()}}
     for p in new_names:
-        if p in unifier.sigma:
+        if p in entry:
+            proof.sigma[p] = entry[p].expr
+            proof.steps.append(
+                f"{p} := {to_c(entry[p].expr)}, the value the old body computed at entry "
+                f"(`{entry[p].text}`, its first statements read nothing else first); both "
+                f"bodies then use {p} alike")
+        elif p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
         elif p in bindable:
             if not _in_tau(p, proof.tau):
@@ -339,7 +357,7 @@ def prove_body(
                            f"{_callee_text(callees[f])}")
     problem = soundness_problem(
         proof.sigma, proof.tau, set(old_names), set(new_names), old_tokens, new_tokens,
-        proof.steps, set(locals_),
+        proof.steps, set(locals_), set(entry),
     )
     if problem:
         return _fail(proof, "differs", problem)
@@ -382,6 +400,12 @@ def prove_body(
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
+
+
+def _declared_first(tokens: list[Token], name: str) -> bool:
+    """Whether the first mention of *name* in *tokens* is its declaration ``name =``."""
+    k = next((i for i, t in enumerate(tokens) if t.spelling == name), None)
+    return k is not None and k + 1 < len(tokens) and tokens[k + 1].spelling == "="
 
 
 def _callee_text(c: CalleeSubstitution) -> str:

@@ -26,6 +26,10 @@ EXPECTED = {
     # two definitions (#ifdef/#else): a call is proved only when it holds for both
     "proved-two-definitions.patch": ("proved", None),
     "second-definition-differs.patch": ("unknown", None),
+    # issue 12: a value the callee loaded at entry becomes a parameter
+    "proved-entry-value-passed.patch": ("proved", None),
+    "entry-value-wrong-field.patch": ("unknown", None),
+    "entry-value-other-type.patch": ("unknown", None),
     # the hunk ends inside a long parameter list: the signature cannot be read
     "long-declarator-cut.patch": ("unknown",
                                   "unsigned long region_scan(struct region *r, int flags,"),
