@@ -229,6 +229,9 @@ class SignatureChange:
     declarations: list[Declaration] = field(default_factory=list)
     # the patch changes the declarator but does not show it whole: why (mbox mode)
     partial: str | None = None
+    # tree-whole mode: calls found outside the patch's own files (checked for
+    # their argument count only, not against the proof's provisos)
+    outside_callers: int = 0
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr

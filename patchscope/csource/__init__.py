@@ -64,6 +64,7 @@ def analyse_series(
                 continue  # static: its callers are all in its own file
             progress.note(f"C analysis: callers of {change.function}()")
             search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
+            change.outside_callers = len(search.callers)
             patch.findings.extend(search.findings)
             patch.findings.append(summary(search, patch.index))
         check_parameter_names(patch, tree)

@@ -263,6 +263,27 @@ def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], chang
     return verdict
 
 
+def _provisos_checked(v: Verdict, body: BodyProof, change: SignatureChange,
+                      patch: Patch) -> Verdict:
+    """A body proved only provided a guarded statement never runs is proved for
+    the calls checked against that proviso: with no call of the function in the
+    patch, or calls elsewhere in the tree that were not checked, it is not."""
+    if v.kind is not VerdictKind.PROVED or not body.provisos:
+        return v
+    guards = ", ".join(f"`{g}`" for _, g, _ in body.provisos)
+    calls = [c for c in patch.call_sites if c.function == change.function]
+    if not calls:
+        why = f"the patch shows no call of {change.function}() to check that"
+    elif change.outside_callers:
+        why = (f"{change.outside_callers} call(s) of {change.function}() outside the patch's "
+               "files were not checked against it")
+    else:
+        return v
+    return Verdict(VerdictKind.UNKNOWN, v.method,
+                   f"not proved: the body is the old one only provided {guards} never runs, "
+                   f"and {why}", Basis.NONE, arch=v.arch, steps=v.steps + [why])
+
+
 def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
     """What a proof of *patch* rests on that patchscope did not check (tree mode
     looks some of it up instead: ``patch.checked``)."""
@@ -294,7 +315,7 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
         proofs = bodies[id(change)]
         body = proofs[0][1]
         for decl, proof in proofs:
-            v = _body_verdict(proof, profile)
+            v = _provisos_checked(_body_verdict(proof, profile), proof, change, patch)
             if decl is not None:
                 decl.body_verdict = v
             if decl is None or proof is body:

@@ -30,6 +30,7 @@ EXPECTED = {
     "proved-entry-value-passed.patch": ("proved", None),
     "entry-value-wrong-field.patch": ("unknown", None),
     "entry-value-other-type.patch": ("unknown", None),
+    "guard-without-a-caller.patch": ("unknown", None),
     # the hunk ends inside a long parameter list: the signature cannot be read
     "long-declarator-cut.patch": ("unknown",
                                   "unsigned long region_scan(struct region *r, int flags,"),
@@ -160,3 +161,11 @@ def test_a_call_of_a_cut_signature_change_still_gets_a_verdict() -> None:
     assert site.verdict is not None and site.verdict.kind is VerdictKind.UNKNOWN
     assert "does not show it whole" in site.verdict.reason
     assert not [f for f in patch.findings if f.check == "caller-not-updated"]
+
+
+def test_a_proviso_with_no_call_to_check_it_is_not_a_proof() -> None:
+    patch = verdict(ACC / "guard-without-a-caller.patch")
+    (change,) = patch.signature_changes
+    assert change.body_verdict is not None
+    assert change.body_verdict.kind is VerdictKind.UNKNOWN
+    assert "no call of region_span()" in change.body_verdict.reason
