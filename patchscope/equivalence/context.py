@@ -21,11 +21,9 @@ import difflib
 import functools
 from dataclasses import dataclass, field
 
-from patchscope.clang import Token
-from patchscope.equivalence.bodydiff import body_tokens
-from patchscope.equivalence.ceval import PURE_CALLS
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.ceval import PURE_CALLS
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.expr_ast import (
     Call,
     Expr,
     Member,
@@ -35,6 +33,8 @@ from patchscope.equivalence.expr_ast import (
     rebuild,
     walk,
 )
+from patchscope.clang import Token
+from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 

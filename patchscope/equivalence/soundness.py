@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from patchscope.cexpr.expr_ast import Expr, Name, free_chains, free_names, to_c
 from patchscope.clang import Token
-from patchscope.equivalence.expr_ast import Expr, Name, free_chains, free_names, to_c
 from patchscope.equivalence.uses import assigned_names, uses_name
 
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")

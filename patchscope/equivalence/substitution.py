@@ -23,6 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.ctypes import CType, type_from_spelling
+from patchscope.cexpr.expr_ast import (
+    Expr,
+    free_chains,
+    free_names,
+    substitute,
+    to_c,
+)
 from patchscope.clang import Token
 from patchscope.core import Declaration, Param, SignatureChange
 from patchscope.equivalence.bodydiff import (
@@ -33,17 +42,8 @@ from patchscope.equivalence.bodydiff import (
     find_guards,
     without,
 )
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.ctypes import CType, type_from_spelling
 from patchscope.equivalence.derived import derived_locals
 from patchscope.equivalence.derived import describe as describe_local
-from patchscope.equivalence.expr_ast import (
-    Expr,
-    free_chains,
-    free_names,
-    substitute,
-    to_c,
-)
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.soundness import global_like, soundness_problem
 from patchscope.equivalence.symbolic import (

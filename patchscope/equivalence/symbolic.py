@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import z3
 
 from patchscope.arch import ArchProfile
-from patchscope.equivalence.ctypes import (
+from patchscope.cexpr.ctypes import (
     CType,
     ulong_type,
 )
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.expr_ast import (
     Expr,
     free_names,
 )
