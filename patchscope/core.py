@@ -176,6 +176,12 @@ class Declaration:
     old_body: str | None = None  # definitions only: source of the body, old side
     new_body: str | None = None
     body_complete: bool = False  # the whole body is known (tree mode or whole hunk)
+    # the rest of the signature (patchscope.csource.attributes): the return
+    # type's text and the attributes compared, canonically spelled
+    old_return: str = ""
+    new_return: str = ""
+    old_attributes: tuple[str, ...] = ()
+    new_attributes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -186,7 +192,7 @@ class Renamed:
 
 @dataclass
 class SignatureChange:
-    """A function whose parameter list the patch changes."""
+    """A function whose signature (parameters, return type, attributes) the patch changes."""
 
     function: str
     file: str  # where its primary definition lives (else the first declaration)
@@ -198,6 +204,9 @@ class SignatureChange:
     renamed: list[Renamed] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
+    # what the declarators change besides parameters that no proof covers, in
+    # words (a lost `__noreturn`, a new return type): the body is never proved
+    unproved_interface: list[str] = field(default_factory=list)
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr

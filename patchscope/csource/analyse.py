@@ -15,6 +15,7 @@ from patchscope.core import (
     Severity,
     SignatureChange,
 )
+from patchscope.csource.attributes import interface_diff
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
@@ -116,13 +117,16 @@ def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, R
 
 
 def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSeen]]:
-    """Every declaration whose parameter list *patch* changes, by function."""
+    """Every declaration whose signature *patch* changes, by function: its
+    parameter list, return type or attributes."""
     out: dict[str, list[DeclSeen]] = {}
     for unit in units:
         olds = find_declarators(unit.old) if unit.old else []
         news = find_declarators(unit.new) if unit.new else []
         for old, new in _pair_decls(olds, news):
-            if same_params(old.params, new.params):
+            rest = interface_diff(old.return_type, new.return_type, old.attributes,
+                                  new.attributes)
+            if same_params(old.params, new.params) and not rest.changed:
                 continue
             # only now ask the parse: confirming every declarator-like line
             # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
@@ -134,6 +138,10 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 kind=new.kind,
                 old_params=old.params,
                 new_params=new.params,
+                old_return=old.return_type,
+                new_return=new.return_type,
+                old_attributes=old.attributes,
+                new_attributes=new.attributes,
             )
             if new.kind == "definition":
                 decl.old_body, old_done = visible_body(unit, "old", old)

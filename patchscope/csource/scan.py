@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from patchscope import clang
 from patchscope.clang import Token
 from patchscope.core import Param
+from patchscope.csource.attributes import NOT_COMPARED, canonical, split_type_words
 from patchscope.csource.params import comma_groups, parse_params
 
 # Tokens that can end the type in front of a declarator's name.
@@ -125,6 +126,8 @@ class RawDecl:
     body_end: int | None = None  # offset after "}", None: runs past the source
     params_text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    return_type: str = ""  # the type before the name, attributes and storage class left out
+    attributes: tuple[str, ...] = ()  # canonical names, see patchscope.csource.attributes
 
 
 def _matching(tokens: list[Token], code: list[int], k: int) -> int | None:
@@ -273,7 +276,8 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         params = parse_params(tokens, code, k + 1, k_close)
         if params is None:
             continue
-        # skip attributes between ")" and ";" or "{"
+        # skip attributes between ")" and ";" or "{", keeping their names
+        trailing: list[str] = []
         j = k_close + 1
         while j < len(code):
             s = tokens[code[j]]
@@ -283,7 +287,13 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
                     m = _matching(tokens, code, j)
                     if m is None:
                         break
+                    if s.spelling in ("__attribute__", "__attribute"):
+                        trailing.extend(_attribute_names(tokens, code, j, m))
+                    else:
+                        trailing.append(s.spelling)
                     j = m + 1
+                else:
+                    trailing.append(s.spelling)
                 continue
             break
         if j >= len(code):
@@ -291,7 +301,10 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         follow = tokens[code[j]].spelling
         if follow not in (";", "{"):
             continue
-        type_words = {tokens[code[x]].spelling for x in range(start, k)}
+        words = [tokens[code[x]].spelling for x in range(start, k)]
+        type_words = set(words)
+        return_type, attributes = split_type_words(words)
+        attributes += tuple(canonical(a) for a in trailing if a not in NOT_COMPARED)
         decl = RawDecl(
             name=t.spelling,
             offset=t.start,
@@ -302,6 +315,8 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             is_inline=bool(type_words & {"inline", "__inline", "__inline__", "__always_inline"}),
             is_static="static" in type_words,
             params_text=src.slice(tokens[code[k + 1]].start, tokens[code[k_close]].end),
+            return_type=return_type,
+            attributes=attributes,
         )
         if follow == "{":
             decl.body_start = tokens[code[j]].start
@@ -309,6 +324,22 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             decl.body_end = tokens[code[m]].end if m is not None else None
         out.append(decl)
     return out
+
+
+def _attribute_names(tokens: list[Token], code: list[int], k_open: int, k_close: int) -> list[str]:
+    """The attribute names in ``__attribute__((a, b(x)))`` between ``code[k_open]`` and
+    ``code[k_close]``: the words right inside the double parentheses."""
+    names = []
+    depth = 0
+    for j in range(k_open, k_close + 1):
+        t = tokens[code[j]]
+        if t.spelling in OPEN:
+            depth += 1
+        elif t.spelling in CLOSE:
+            depth -= 1
+        elif depth == 2 and t.kind in ("IDENTIFIER", "KEYWORD"):
+            names.append(t.spelling)
+    return names
 
 
 def enclosing_definition(decls: list[RawDecl], offset: int) -> RawDecl | None:

@@ -263,6 +263,10 @@ def prove_body(
     passed down a chain of calls).
     """
     callees = {f: c for f, c in (callees or {}).items() if f != change.function}
+    if change.unproved_interface:
+        # the body may be equal, but callers see a different function
+        return BodyProof(change.function, change.file, "unknown",
+                         "; ".join(change.unproved_interface))
     decl = _definition(change)
     if decl is None:
         return BodyProof(
