@@ -66,6 +66,13 @@ def canonical(word: str) -> str:
     return _ALIASES.get(word, word)
 
 
+def inner_attribute(name: str) -> str:
+    """The canonical word for *name* written inside ``__attribute__((...))``:
+    ``noreturn`` and ``__noreturn__`` are ``__noreturn``, ``cold`` is ``__cold``."""
+    bare = name.strip("_")
+    return _ALIASES.get(bare, f"__{bare}")
+
+
 def is_attribute_word(word: str) -> bool:
     """Whether *word*, in a declarator's type, is an attribute rather than part of the type."""
     if word in PLAIN_ATTRIBUTES:

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from patchscope import clang
 from patchscope.clang import Token
 from patchscope.core import Param
-from patchscope.csource.attributes import NOT_COMPARED, canonical, split_type_words
+from patchscope.csource.attributes import (
+    NOT_COMPARED,
+    canonical,
+    inner_attribute,
+    split_type_words,
+)
 from patchscope.csource.params import comma_groups, parse_params
 
 # Tokens that can end the type in front of a declarator's name.
@@ -186,6 +191,34 @@ def _on_directive_line(tokens: list[Token], code: list[int], k: int) -> bool:
     return tokens[code[k]].spelling == "#"
 
 
+def _opening(tokens: list[Token], code: list[int], j: int) -> int | None:
+    """Position in *code* of the "(" that the ")" at ``code[j]`` closes, or None."""
+    depth = 0
+    for x in range(j, -1, -1):
+        s = tokens[code[x]].spelling
+        if s in CLOSE:
+            depth += 1
+        elif s in OPEN:
+            depth -= 1
+            if depth == 0:
+                return x
+    return None
+
+
+def _attribute_group_start(tokens: list[Token], code: list[int], j: int) -> int | None:
+    """If ``code[j]`` is the ")" ending ``__attribute__((...))`` or an attribute macro
+    such as ``__printf(1, 2)``, the position of the attribute's name; else None."""
+    if tokens[code[j]].spelling != ")":
+        return None
+    x = _opening(tokens, code, j)
+    if x is None or x == 0:
+        return None
+    word = tokens[code[x - 1]]
+    if word.kind in ("IDENTIFIER", "KEYWORD") and word.spelling.startswith("__"):
+        return x - 1
+    return None
+
+
 def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | None:
     """If the identifier at ``code[k]`` is declared (a type precedes it), where the
     declaration starts (position in *code*); else None."""
@@ -198,6 +231,12 @@ def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | Non
     elif prev.kind == "IDENTIFIER":
         if _is_directive_line(tokens, code, k - 1):
             return None
+    elif prev.spelling == ")":
+        # `int __attribute__((cold)) f(`: the attribute sits between type and name
+        group = _attribute_group_start(tokens, code, k - 1)
+        if group is None:
+            return None
+        return _declarator_start(tokens, code, group)
     elif prev.spelling != "*":
         return None
     # walk back over the type: identifiers, keywords, "*", attribute groups
@@ -210,12 +249,29 @@ def _declarator_start(tokens: list[Token], code: list[int], k: int) -> int | Non
             j -= 1
         elif t.spelling == "*":
             j -= 1
+        elif (group := _attribute_group_start(tokens, code, j - 1)) is not None:
+            j = group
         else:
             break
     first = tokens[code[j]]
     if first.kind == "IDENTIFIER" and j > 0 and tokens[code[j - 1]].spelling == "#":
         return None
     return j
+
+
+def _type_out_of_view(tokens: list[Token], code: list[int], k: int) -> bool:
+    """Whether the identifier at ``code[k]`` may be a declarator whose type lies above
+    what the source shows: the name starts its line in column 1 (where kernel style
+    puts a function's name, never a call) and nothing of a statement precedes it
+    on the lines shown."""
+    t = tokens[code[k]]
+    if t.kind != "IDENTIFIER" or t.column != 1:
+        return False
+    if k == 0:
+        return True
+    prev = tokens[code[k - 1]]
+    return prev.line != t.line and (prev.spelling in (";", "}")
+                                    or _on_directive_line(tokens, code, k - 1))
 
 
 def find_calls(src: Source, name: str) -> list[RawCall]:
@@ -242,6 +298,8 @@ def find_calls(src: Source, name: str) -> list[RawCall]:
             if after in (";", "{", ",") or after.startswith("__"):
                 if parse_params(tokens, code, k + 1, k_close) is not None:
                     continue
+        if k_close is not None and _out_of_view_declarator(tokens, code, k, k_close):
+            continue  # a definition whose return type is above the window
         args = _split_args(src, k + 1, k_close)
         end = tokens[code[k_close]].end if k_close is not None else len(src.data)
         out.append(
@@ -268,11 +326,13 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         if k + 1 >= len(code) or tokens[code[k + 1]].spelling != "(":
             continue
         start = _declarator_start(tokens, code, k)
-        if start is None:
-            continue
         k_close = _matching(tokens, code, k + 1)
         if k_close is None:
             continue
+        if start is None:
+            if not _out_of_view_declarator(tokens, code, k, k_close):
+                continue
+            start = k  # the type is not shown: only what follows the name is compared
         params = parse_params(tokens, code, k + 1, k_close)
         if params is None:
             continue
@@ -288,7 +348,8 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
                     if m is None:
                         break
                     if s.spelling in ("__attribute__", "__attribute"):
-                        trailing.extend(_attribute_names(tokens, code, j, m))
+                        trailing.extend(inner_attribute(a)
+                                        for a in _attribute_names(tokens, code, j, m))
                     else:
                         trailing.append(s.spelling)
                     j = m + 1
@@ -301,7 +362,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         follow = tokens[code[j]].spelling
         if follow not in (";", "{"):
             continue
-        words = [tokens[code[x]].spelling for x in range(start, k)]
+        words = _type_words(tokens, code, start, k)
         type_words = set(words)
         return_type, attributes = split_type_words(words)
         attributes += tuple(canonical(a) for a in trailing if a not in NOT_COMPARED)
@@ -324,6 +385,57 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             decl.body_end = tokens[code[m]].end if m is not None else None
         out.append(decl)
     return out
+
+
+def _after_attributes(tokens: list[Token], code: list[int], j: int) -> int:
+    """Position in *code* of the first token from ``code[j]`` on that is not an attribute."""
+    while j < len(code):
+        s = tokens[code[j]]
+        if not (s.kind in ("IDENTIFIER", "KEYWORD") and s.spelling.startswith("__")):
+            break
+        j += 1
+        if j < len(code) and tokens[code[j]].spelling == "(":
+            m = _matching(tokens, code, j)
+            if m is None:
+                return len(code)
+            j = m + 1
+    return j
+
+
+def _out_of_view_declarator(tokens: list[Token], code: list[int], k: int, k_close: int) -> bool:
+    """Whether ``name(...)`` at ``code[k]`` is a function declarator whose type the source
+    does not show (see :func:`_type_out_of_view`): a definition (``{`` follows) or a
+    prototype (``;``) whose every parameter has a type and a name, unlike the
+    arguments of a macro (``EXPORT_SYMBOL(f);``, ``list_for_each(pos, head) {``)."""
+    if not _type_out_of_view(tokens, code, k):
+        return False
+    j = _after_attributes(tokens, code, k_close + 1)
+    follow = tokens[code[j]].spelling if j < len(code) else ""
+    params = parse_params(tokens, code, k + 1, k_close)
+    if params is None or not all(p.name for p in params):
+        return False
+    return follow == "{" or (follow == ";" and bool(params))
+
+
+def _type_words(tokens: list[Token], code: list[int], start: int, k: int) -> list[str]:
+    """The words from ``code[start]`` up to the name at ``code[k]``, an attribute group
+    (``__attribute__((a, b))``, ``__printf(1, 2)``) given by its names."""
+    words: list[str] = []
+    x = start
+    while x < k:
+        t = tokens[code[x]]
+        if x + 1 < k and tokens[code[x + 1]].spelling == "(" and t.spelling.startswith("__"):
+            m = _matching(tokens, code, x + 1)
+            end = m if m is not None and m < k else k - 1
+            if t.spelling in ("__attribute__", "__attribute"):
+                words.extend(inner_attribute(a) for a in _attribute_names(tokens, code, x + 1, end))
+            else:
+                words.append(t.spelling)
+            x = end + 1
+            continue
+        words.append(t.spelling)
+        x += 1
+    return words
 
 
 def _attribute_names(tokens: list[Token], code: list[int], k_open: int, k_close: int) -> list[str]:
@@ -362,6 +474,8 @@ def function_name_in(section: str) -> str | None:
     for k, i in enumerate(code[:-1]):
         t = tokens[i]
         if t.kind == "IDENTIFIER" and tokens[code[k + 1]].spelling == "(":
-            if _declarator_start(tokens, code, k) is not None:
+            # git shows a line that starts in column 1: `xfs_alloc_file_space(` of
+            # a declarator whose type is on the line above
+            if _declarator_start(tokens, code, k) is not None or (k == 0 and t.column == 1):
                 return t.spelling
     return None

@@ -29,8 +29,8 @@ from patchscope.cexpr.expr_ast import (
     Member,
     Name,
     Num,
-    free_chains,
     rebuild,
+    value_chains,
     walk,
 )
 from patchscope.clang import Token
@@ -206,7 +206,7 @@ def _side_definitions(
         ):
             return None  # not fresh, or changed again before the call
         for value in values.values():
-            if free_chains(value) & written:
+            if value_chains(value) & written:  # `&x->f` is not changed by writing x->f
                 return None
             if any(isinstance(n, Call) and n.func not in PURE_CALLS for n in walk(value)):
                 return None  # a call may have effects the other side does not have

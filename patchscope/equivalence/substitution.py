@@ -27,10 +27,11 @@ from patchscope.cexpr.cparse import parse_tokens
 from patchscope.cexpr.ctypes import CType, type_from_spelling
 from patchscope.cexpr.expr_ast import (
     Expr,
-    free_chains,
+    Name,
     free_names,
     substitute,
     to_c,
+    value_chains,
 )
 from patchscope.clang import Token
 from patchscope.core import Declaration, Param, SignatureChange
@@ -175,6 +176,39 @@ def _definition(change: SignatureChange) -> Declaration | None:
     return chosen[0] if chosen else None
 
 
+def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> BodyProof | None:
+    """The proof for a change that only renames parameters of prototypes, if it is one.
+
+    A parameter's name in a prototype names nothing outside it: with the same
+    types in the same places, every call means what it meant.  Not for
+    unnamed parameters (the call is bound by name) nor any definition.
+    """
+    if not change.declarations or any(d.kind != "prototype" for d in change.declarations):
+        return None
+    for d in change.declarations:
+        if len(d.old_params) != len(d.new_params):
+            return None
+        for a, b in zip(d.old_params, d.new_params, strict=True):
+            if " ".join(a.type.split()) != " ".join(b.type.split()) or not (a.name and b.name):
+                return None
+    pairs = list(zip(change.old_params, change.new_params, strict=True))
+    proof = BodyProof(change.function, change.file, "proved", "")
+    proof.types = _param_types(change, profile)
+    proof.old_params, proof.new_params = change.old_params, change.new_params
+    proof.sigma = {b.name: Name(a.name) for a, b in pairs if a.name != b.name}
+    where = ", ".join(f"{d.file}:{d.line}" for d in change.declarations)
+    proof.steps.append(f"only prototypes change ({where}), and in them only parameter names; "
+                       "the types stay in their places")
+    proof.steps.append("a parameter name in a prototype names nothing outside it: every call "
+                       "binds its arguments by position, as before")
+    proof.steps.append("assumed: no macro is named like "
+                       + ", ".join(f"`{b.name}`" for a, b in pairs if a.name != b.name)
+                       + " (it would change what the prototype declares)")
+    proof.reason = (f"the prototypes of {change.function}() only rename parameters "
+                    f"({', '.join(f'{a.name} -> {b.name}' for a, b in pairs if a.name != b.name)})")
+    return proof
+
+
 _Matched = tuple[Unifier, list[Assertion], list[Assertion], list[Token], list[Token], list[str]]
 
 
@@ -269,6 +303,9 @@ def prove_body(
                          "; ".join(change.unproved_interface))
     decl = _definition(change)
     if decl is None:
+        renamed = _prototype_names_only(change, profile)
+        if renamed is not None:
+            return renamed
         return BodyProof(
             change.function,
             change.file,
@@ -346,7 +383,7 @@ def prove_body(
         # a derivation declared at the top is read at entry: later lines do not matter
         at_use = [e for n, e in proof.tau.items() if n not in locals_]
         read = sorted({c for e in [*proof.sigma.values(), *at_use] if e is not None
-                       for c in free_chains(e) if not global_like(c)})
+                       for c in value_chains(e) if not global_like(c)})
         if read:
             proof.steps.append(f"assumed (hunks only): the lines the patch does not show do not "
                                f"write {', '.join(read)}")
