@@ -68,3 +68,31 @@ def test_the_mutant_is_not_proved(name: str, tree: bool, tmp_path: Path) -> None
     assert [s["function"] for s in patch["signature_changes"]] == [function]
     assert all(v not in ("proved", "verified") for v in verdicts(patch).values())
     assert set(verdicts(patch)) == set(callers)
+
+
+def _with_context(tmp_path: Path, name: str, lines: int) -> Path:
+    """*name*'s patch applied to the tree and written again with *lines* of context."""
+    repo = xalloc_tree(tmp_path / name)
+    git(repo, "am", "-q", str(EQ / f"{name}.patch"))
+    out = tmp_path / f"{name}-U{lines}.patch"
+    out.write_text(git(repo, "format-patch", "-1", "--stdout", f"-U{lines}"))
+    return out
+
+
+@pytest.mark.parametrize("lines", [3, 4, 5, 8])
+def test_the_type_above_is_read_whatever_the_context(lines: int, tmp_path: Path) -> None:
+    # with 3 lines the hunk starts at the name, with more it shows `STATIC int`
+    rc, report = check(_with_context(tmp_path, "xa-type-above", lines))
+    patch = only_patch(report)
+    assert rc == 0 and patch["nfc"]["verdict"] == "proved"
+    rc, report = check(_with_context(tmp_path, "mutant-xa-type-above", lines))
+    assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
+
+
+@pytest.mark.parametrize("lines", [0, 1, 2])
+def test_a_declarator_the_hunk_does_not_show_is_never_proved(lines: int,
+                                                             tmp_path: Path) -> None:
+    # the name lies above the hunk: nothing is proved from what is not shown
+    for name in ("xa-type-above", "mutant-xa-type-above"):
+        rc, report = check(_with_context(tmp_path, name, lines))
+        assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
