@@ -182,6 +182,9 @@ class Declaration:
     new_return: str = ""
     old_attributes: tuple[str, ...] = ()
     new_attributes: tuple[str, ...] = ()
+    # file lines the declarator spans (type to ";" or "{"), old and new side
+    old_lines: tuple[int, int] = (0, 0)
+    new_lines: tuple[int, int] = (0, 0)
 
 
 @dataclass
@@ -207,6 +210,9 @@ class SignatureChange:
     # what the declarators change besides parameters that no proof covers, in
     # words (a lost `__noreturn`, a new return type): the body is never proved
     unproved_interface: list[str] = field(default_factory=list)
+    # every changed line of the patch lies in one of these declarations, all
+    # prototypes: no body can have changed (patchscope.csource.analyse)
+    prototypes_alone: bool = False
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr

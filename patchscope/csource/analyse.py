@@ -142,6 +142,8 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 new_return=new.return_type,
                 old_attributes=old.attributes,
                 new_attributes=new.attributes,
+                old_lines=(old.first_line, old.last_line),
+                new_lines=(new.first_line, new.last_line),
             )
             if new.kind == "definition":
                 decl.old_body, old_done = visible_body(unit, "old", old)
@@ -150,6 +152,26 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
             seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
             out.setdefault(new.name, []).append(seen)
     return out
+
+
+def prototypes_alone(patch: Patch, decls: list[Declaration]) -> bool:
+    """Whether *decls* are all prototypes and every changed line of *patch* (blank
+    lines aside) lies within one of them: then no body changed with them."""
+    if not decls or any(d.kind != "prototype" for d in decls):
+        return False
+    for fc in patch.files:
+        if fc.is_binary or fc.is_rename or fc.is_new or fc.is_deleted:
+            return False
+        mine = [d for d in decls if d.file == fc.path]
+        for hunk in fc.hunks:
+            for dl in hunk.lines:
+                if dl.kind == " " or not dl.text.strip():
+                    continue
+                at = dl.new_lineno if dl.kind == "+" else dl.old_lineno
+                spans = [d.new_lines if dl.kind == "+" else d.old_lines for d in mine]
+                if at is None or not any(lo <= at <= hi for lo, hi in spans):
+                    return False
+    return True
 
 
 def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
@@ -292,6 +314,7 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
     here = set()
     for function, decls in found.items():
         change, findings = build_change(function, decls, patch.index)
+        change.prototypes_alone = prototypes_alone(patch, change.declarations)
         patch.signature_changes.append(change)
         patch.findings.extend(findings)
         ctx.changed[function] = change

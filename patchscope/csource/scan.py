@@ -132,6 +132,8 @@ class RawDecl:
     params_text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     return_type: str = ""  # the type before the name, attributes and storage class left out
+    first_line: int = 0  # file lines from the type (or name) to the ";" or "{"
+    last_line: int = 0
     attributes: tuple[str, ...] = ()  # canonical names, see patchscope.csource.attributes
 
 
@@ -378,6 +380,8 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             params_text=src.slice(tokens[code[k + 1]].start, tokens[code[k_close]].end),
             return_type=return_type,
             attributes=attributes,
+            first_line=src.line_of(tokens[code[start]]),
+            last_line=src.line_of(tokens[code[j]]),
         )
         if follow == "{":
             decl.body_start = tokens[code[j]].start

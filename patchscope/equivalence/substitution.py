@@ -180,11 +180,13 @@ def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> Body
     """The proof for a change that only renames parameters of prototypes, if it is one.
 
     A parameter's name in a prototype names nothing outside it: with the same
-    types in the same places, every call means what it meant.  Not for
-    unnamed parameters (the call is bound by name) nor any definition.
+    types in the same places, every call means what it meant.  Only when the
+    patch changes nothing but these prototypes (``prototypes_alone``: no body
+    can have changed with them); not for unnamed parameters (the call is
+    bound by name).
     """
-    if not change.declarations or any(d.kind != "prototype" for d in change.declarations):
-        return None
+    if not change.prototypes_alone:
+        return None  # some other line of the patch changes: perhaps the body
     for d in change.declarations:
         if len(d.old_params) != len(d.new_params):
             return None
@@ -197,15 +199,21 @@ def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> Body
     proof.old_params, proof.new_params = change.old_params, change.new_params
     proof.sigma = {b.name: Name(a.name) for a, b in pairs if a.name != b.name}
     where = ", ".join(f"{d.file}:{d.line}" for d in change.declarations)
-    proof.steps.append(f"only prototypes change ({where}), and in them only parameter names; "
-                       "the types stay in their places")
-    proof.steps.append("a parameter name in a prototype names nothing outside it: every call "
-                       "binds its arguments by position, as before")
-    proof.steps.append("assumed: no macro is named like "
-                       + ", ".join(f"`{b.name}`" for a, b in pairs if a.name != b.name)
-                       + " (it would change what the prototype declares)")
-    proof.reason = (f"the prototypes of {change.function}() only rename parameters "
-                    f"({', '.join(f'{a.name} -> {b.name}' for a, b in pairs if a.name != b.name)})")
+    renames = [f"{a.name} -> {b.name}" for a, b in pairs if a.name != b.name]
+    proof.steps.append(f"only prototypes change ({where}); the parameter types stay in their "
+                       "places")
+    if renames:
+        proof.steps.append("a parameter name in a prototype names nothing outside it: every "
+                           "call binds its arguments by position, as before")
+        proof.steps.append("assumed: no macro is named like "
+                           + ", ".join(f"`{b.name}`" for a, b in pairs if a.name != b.name)
+                           + " (it would change what the prototype declares)")
+        proof.reason = (f"the prototypes of {change.function}() only rename parameters "
+                        f"({', '.join(renames)})")
+    else:
+        # attributes that only check callers (unproved_interface is empty)
+        proof.reason = (f"the prototypes of {change.function}() change only what the "
+                        "compiler checks at each call")
     return proof
 
 

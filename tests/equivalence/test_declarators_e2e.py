@@ -96,3 +96,12 @@ def test_a_declarator_the_hunk_does_not_show_is_never_proved(lines: int,
     for name in ("xa-type-above", "mutant-xa-type-above"):
         rc, report = check(_with_context(tmp_path, name, lines))
         assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
+
+
+@pytest.mark.parametrize("tree", [False, True], ids=["mbox", "tree"])
+def test_a_prototype_rename_with_a_changed_body_is_not_proved(tree: bool,
+                                                              tmp_path: Path) -> None:
+    # the prototype's rename alone proves nothing about the body the patch also changes
+    rc, patch = _run("mutant-xa-proto-body", tree, tmp_path)
+    assert rc == 1
+    assert patch["nfc"]["verdict"] not in ("proved", "verified")

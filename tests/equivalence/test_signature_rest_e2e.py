@@ -86,3 +86,25 @@ def test_the_html_report_shows_the_rest_of_the_signature(tmp_path: Path) -> None
     page = out.read_text()
     assert "Rest of the signature" in page and "loses __noreturn" in page
     assert "attribute-changed" in page
+
+
+def test_a_prototype_that_only_gains_must_check_is_proved(tmp_path: Path) -> None:
+    repo = halt_tree(tmp_path)
+    header = repo / "lib" / "halt.h"
+    header.write_text(header.read_text().replace(
+        "int cpu_prepare(", "int __must_check cpu_prepare("))
+    git(repo, "commit", "-q", "-am", "lib/halt: check cpu_prepare()\n\n"
+        "No functional change intended.")
+    patch_file = tmp_path / "must-check.patch"
+    patch_file.write_text(git(repo, "format-patch", "-1", "--stdout"))
+    rc, report = check(patch_file)
+    patch = only_patch(report)
+    assert rc == 0 and patch["nfc"]["verdict"] == "proved"
+    assert [sev for sev, _ in attribute_findings(patch)] == ["warning"]
+    # the same prototype change with a body change beside it proves nothing
+    source = repo / "lib" / "halt.c"
+    source.write_text(source.read_text().replace("st->flags |= mask;", "st->flags = mask;"))
+    git(repo, "commit", "-q", "-a", "--amend", "--no-edit")
+    patch_file.write_text(git(repo, "format-patch", "-1", "--stdout"))
+    rc, report = check(patch_file)
+    assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
