@@ -6,8 +6,8 @@ import argparse
 import os
 import sys
 
-from patchscope.core import CheckOptions, Series, Severity
-from patchscope.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from patchscope.core import INTERNAL_CHECKS, CheckOptions, Series, Severity
+from patchscope.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
@@ -50,7 +50,10 @@ def check_series(options: CheckOptions) -> Series:
 
 
 def exit_code(series: Series) -> int:
-    if any(f.severity is Severity.ERROR for f in series.all_findings()):
+    findings = series.all_findings()
+    if any(f.check in INTERNAL_CHECKS for f in findings):
+        return EXIT_INTERNAL
+    if any(f.severity is Severity.ERROR for f in findings):
         return EXIT_FINDINGS
     return EXIT_OK
 

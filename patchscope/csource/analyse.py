@@ -20,9 +20,18 @@ from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
+from patchscope.csource.partial import cut_declarators
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
-from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
+from patchscope.csource.windows import (
+    Unit,
+    hunk_units,
+    is_c_file,
+    locate_window,
+    position,
+    tree_windows,
+    visible_body,
+)
 from patchscope.tree import TreeView
 
 
@@ -57,6 +66,17 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
+        fc.tree_windows = tree_windows(old_text, new_text)
+        old_lines = old_text.split("\n") if old_text is not None else None
+        new_lines = new_text.split("\n") if new_text is not None else None
+        shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
+        for h in fc.hunks:
+            if old_lines is not None:
+                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
+                shift_old = (h.tree_old_start or h.old_start) - h.old_start
+            if new_lines is not None:
+                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
+                shift_new = (h.tree_new_start or h.new_start) - h.new_start
         if old_text is not None:
             unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
             unit.old_parsed = ctx.parse(old_path, old_text)
@@ -80,7 +100,10 @@ def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int
     starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
     regions = []
     for h in hunks:
-        first, count = (h.old_start, h.old_length) if side == "old" else (h.new_start, h.new_length)
+        if side == "old":
+            first, count = (h.tree_old_start or h.old_start), h.old_length
+        else:
+            first, count = (h.tree_new_start or h.new_start), h.new_length
         lo = max(first - DECL_LINES_ABOVE, 1)
         hi = min(first + count + DECL_LINES_BELOW, len(starts))
         regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))
@@ -116,6 +139,13 @@ def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, R
     return pairs
 
 
+def _head(src: Source | None, d: RawDecl) -> tuple[int, int, int, int] | None:
+    """Where *d*'s head stands in *src*, from its first type token to its ";" or "{"."""
+    if src is None:
+        return None
+    return (*position(src, d.start), *position(src, d.head_end))
+
+
 def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSeen]]:
     """Every declaration whose signature *patch* changes, by function: its
     parameter list, return type or attributes."""
@@ -144,10 +174,12 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 new_attributes=new.attributes,
                 old_lines=(old.first_line, old.last_line),
                 new_lines=(new.first_line, new.last_line),
+                old_head=_head(unit.old, old),
+                new_head=_head(unit.new, new),
             )
             if new.kind == "definition":
-                decl.old_body, old_done = visible_body(unit, "old", old)
-                decl.new_body, new_done = visible_body(unit, "new", new)
+                decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
+                decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
                 decl.body_complete = old_done and new_done
             seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
             out.setdefault(new.name, []).append(seen)
@@ -246,7 +278,8 @@ def collect_calls(
                             patch=patch.index,
                         )
                     )
-                elif n is not None and arity_mismatch(sig, len(n.raw.args)):
+                elif (n is not None and sig.partial is None
+                      and arity_mismatch(sig, len(n.raw.args))):
                     patch.findings.append(
                         not_updated(
                             sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
@@ -321,6 +354,12 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
         if primary(decls).is_static:
             ctx.static.add(function)
         here.add(function)
+    if patch.mode is AnalysisMode.MBOX:
+        for function, (path, line, why) in cut_declarators(units, set(found)).items():
+            change = SignatureChange(function, path, line, [], [], partial=why)
+            patch.signature_changes.append(change)
+            ctx.changed[function] = change
+            here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode)
     if patch.mode is AnalysisMode.MBOX and ctx.changed:
         cut_expressions(patch, units)

@@ -134,6 +134,7 @@ class RawDecl:
     return_type: str = ""  # the type before the name, attributes and storage class left out
     first_line: int = 0  # file lines from the type (or name) to the ";" or "{"
     last_line: int = 0
+    head_end: int = 0  # byte offset of the ";" or "{" after the parameters and attributes
     attributes: tuple[str, ...] = ()  # canonical names, see patchscope.csource.attributes
 
 
@@ -295,9 +296,13 @@ def find_calls(src: Source, name: str) -> list[RawCall]:
         if _is_directive_line(tokens, code, k):
             continue
         k_close = _matching(tokens, code, k + 1)
-        if _declarator_start(tokens, code, k) is not None and k_close is not None:
-            after = tokens[code[k_close + 1]].spelling if k_close + 1 < len(code) else ""
-            if after in (";", "{", ",") or after.startswith("__"):
+        if _declarator_start(tokens, code, k) is not None:
+            if k_close is None and not src.whole:
+                continue  # a declarator the window's end cuts: a type before it, no call
+            after = ""
+            if k_close is not None and k_close + 1 < len(code):
+                after = tokens[code[k_close + 1]].spelling
+            if k_close is not None and (after in (";", "{", ",", "") or after.startswith("__")):
                 if parse_params(tokens, code, k + 1, k_close) is not None:
                     continue
         if k_close is not None and _out_of_view_declarator(tokens, code, k, k_close):
@@ -349,11 +354,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
                     m = _matching(tokens, code, j)
                     if m is None:
                         break
-                    if s.spelling in ("__attribute__", "__attribute"):
-                        trailing.extend(inner_attribute(a)
-                                        for a in _attribute_names(tokens, code, j, m))
-                    else:
-                        trailing.append(s.spelling)
+                    trailing.extend(_attribute_entries(tokens, code, j - 1, m))
                     j = m + 1
                 else:
                     trailing.append(s.spelling)
@@ -367,7 +368,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
         words = _type_words(tokens, code, start, k)
         type_words = set(words)
         return_type, attributes = split_type_words(words)
-        attributes += tuple(canonical(a) for a in trailing if a not in NOT_COMPARED)
+        attributes += tuple(a for a in trailing if a not in NOT_COMPARED)
         decl = RawDecl(
             name=t.spelling,
             offset=t.start,
@@ -382,6 +383,7 @@ def find_declarators(src: Source, names: set[str] | None = None) -> list[RawDecl
             attributes=attributes,
             first_line=src.line_of(tokens[code[start]]),
             last_line=src.line_of(tokens[code[j]]),
+            head_end=tokens[code[j]].start,
         )
         if follow == "{":
             decl.body_start = tokens[code[j]].start
@@ -431,10 +433,7 @@ def _type_words(tokens: list[Token], code: list[int], start: int, k: int) -> lis
         if x + 1 < k and tokens[code[x + 1]].spelling == "(" and t.spelling.startswith("__"):
             m = _matching(tokens, code, x + 1)
             end = m if m is not None and m < k else k - 1
-            if t.spelling in ("__attribute__", "__attribute"):
-                words.extend(inner_attribute(a) for a in _attribute_names(tokens, code, x + 1, end))
-            else:
-                words.append(t.spelling)
+            words.extend(_attribute_entries(tokens, code, x, end))
             x = end + 1
             continue
         words.append(t.spelling)
@@ -442,20 +441,33 @@ def _type_words(tokens: list[Token], code: list[int], start: int, k: int) -> lis
     return words
 
 
-def _attribute_names(tokens: list[Token], code: list[int], k_open: int, k_close: int) -> list[str]:
-    """The attribute names in ``__attribute__((a, b(x)))`` between ``code[k_open]`` and
-    ``code[k_close]``: the words right inside the double parentheses."""
-    names = []
+def _attribute_entries(tokens: list[Token], code: list[int], k_word: int,
+                       k_close: int) -> list[str]:
+    """The attributes that ``code[k_word]`` up to ``code[k_close]`` spells, each with
+    its arguments: ``__attribute__((noreturn, aligned(8)))`` gives ``__noreturn``
+    and ``__aligned(8)``, ``__printf(1, 2)`` gives ``__printf(1,2)``.  Every token
+    is kept, so two spellings that differ in anything differ here too."""
+    word = tokens[code[k_word]].spelling
+    if word not in ("__attribute__", "__attribute"):
+        args = "".join(tokens[code[x]].spelling for x in range(k_word + 1, k_close + 1))
+        return [canonical(word) + args]
+    items: list[list[str]] = [[]]
     depth = 0
-    for j in range(k_open, k_close + 1):
-        t = tokens[code[j]]
-        if t.spelling in OPEN:
+    for x in range(k_word + 1, k_close + 1):
+        s = tokens[code[x]].spelling
+        if s in OPEN:
             depth += 1
-        elif t.spelling in CLOSE:
+            if depth <= 2:
+                continue
+        elif s in CLOSE:
             depth -= 1
-        elif depth == 2 and t.kind in ("IDENTIFIER", "KEYWORD"):
-            names.append(t.spelling)
-    return names
+            if depth < 2:
+                continue
+        elif s == "," and depth == 2:
+            items.append([])
+            continue
+        items[-1].append(s)
+    return [inner_attribute(item[0]) + "".join(item[1:]) for item in items if item]
 
 
 def enclosing_definition(decls: list[RawDecl], offset: int) -> RawDecl | None:
@@ -481,5 +493,10 @@ def function_name_in(section: str) -> str | None:
             # git shows a line that starts in column 1: `xfs_alloc_file_space(` of
             # a declarator whose type is on the line above
             if _declarator_start(tokens, code, k) is not None or (k == 0 and t.column == 1):
+                return t.spelling
+            if k == 0 and t.column == 1 and ";" not in section:
+                # `name(struct foo *a,` at column 0: git's funcname line of a
+                # declarator whose return type stands on the line above (a call
+                # statement is indented; `EXPORT_SYMBOL(x);` ends in `;`)
                 return t.spelling
     return None

@@ -28,7 +28,11 @@ def declared(text: str) -> tuple[str, tuple[str, ...]]:
     ("struct page *f(int a);", "struct page *", ()),
     ("void __init f(int a);", "void", ("__init",)),
     ("STATIC int\nf(int a)\n{\n\treturn a;\n}\n", "STATIC int", ()),
-    ("int f(const char *fmt, ...) __printf(1, 2);", "int", ("__printf",)),
+    ("int f(const char *fmt, ...) __printf(1, 2);", "int", ("__printf(1,2)",)),
+    # arguments are part of the attribute; an attribute steering codegen only is not
+    ("void f(int a) __attribute__((noreturn, aligned(8), cold));", "void",
+     ("__noreturn", "__aligned(8)")),
+    ("int __attribute__((cold + 1)) f(int a);", "int", ("__cold+1",)),
 ])
 def test_the_reader_splits_type_and_attributes(text: str, return_type: str,
                                                attributes: tuple[str, ...]) -> None:

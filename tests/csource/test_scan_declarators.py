@@ -42,7 +42,7 @@ def test_an_attribute_between_type_and_name_keeps_it_a_definition() -> None:
     assert find_calls(src, "xa_fail") == []
     src = window("int __printf(2, 3) xa_log(struct xa_inode *ip, const char *fmt, ...);\n")
     (decl,) = find_declarators(src, {"xa_log"})
-    assert decl.attributes == ("__printf",) and decl.kind == "prototype"
+    assert decl.attributes == ("__printf(2,3)",) and decl.kind == "prototype"
 
 
 def test_a_section_with_only_the_name_names_the_function() -> None:
