@@ -1,4 +1,4 @@
-"""The pure-Python C lexer gives clang's tokens (comments dropped)."""
+"""The pure-Python C lexer gives libclang's tokens."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ PIECES = ["x", "foo_1", "->", ".", "(", ")", "{", "}", ";", ",", " ", "\t", "\n"
 
 def clang_tokens(text: str) -> list[tuple]:
     return [(t.kind, t.spelling, t.start, t.end, t.line, t.column)
-            for t in clang.tokenize(text) if t.kind != "COMMENT"]
+            for t in clang.clang_tokenize(text) if t.kind != "COMMENT"]
 
 
 def ours(text: str) -> list[tuple]:
@@ -39,3 +39,20 @@ def test_the_fixture_trees_lex_as_clang_lexes_them() -> None:
 def test_generated_text_lexes_as_clang_lexes_it(pieces: list[str]) -> None:
     text = "".join(pieces)
     assert [t[1:] for t in ours(text)] == [t[1:] for t in clang_tokens(text)]
+
+
+def test_with_comments_too() -> None:
+    for f in sorted((ROOT / "fixtures").rglob("*.[ch]")):
+        text = f.read_text()
+        want = [(t.kind, t.spelling, t.start, t.end, t.line, t.column)
+                for t in clang.clang_tokenize(text)]
+        got = [(t.kind, t.spelling, t.start, t.end, t.line, t.column)
+               for t in clex.tokenize(text, comments=True)]
+        assert got == want, f
+
+
+def test_unterminated_literals_and_comments_as_clang() -> None:
+    for text in ["x = 'abc\n", 'y = "abc\n', "a /* open", "b /*/ c", "'\\'", '"a\\"']:
+        want = [(t.kind, t.spelling) for t in clang.clang_tokenize(text)]
+        got = [(t.kind, t.spelling) for t in clex.tokenize(text, comments=True)]
+        assert got == want, text

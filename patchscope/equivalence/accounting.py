@@ -402,8 +402,69 @@ def _layout(win: _Window) -> _Judged:
     return ("layout", "comments and layout", VerdictKind.PROVED, win.assumed)
 
 
+def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
+    """Whether no proof can cover any part of *hunk*: no changed function is named
+    in it, and no definition the proofs compared lies in its file."""
+    text = "\n".join(dl.text for dl in hunk.lines)
+    for change in owners.changes:
+        if change.function in text:
+            return False
+        if any(d.file == path for d in change.declarations):
+            return False
+    return True
+
+
+# what a line may hold without reaching into the next: literals, closed comments
+_LOCAL = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|/\*.*?\*/|//.*$""")
+
+
+def _lines_independent(hunk: Hunk) -> bool:
+    """Whether each line lexes alone as it lexes in its window: no comment, literal
+    or line splice crosses a line."""
+    for dl in hunk.lines:
+        rest = _LOCAL.sub(" ", dl.text)
+        if "/*" in rest or "*/" in rest or '"' in rest or "'" in rest or rest.endswith("\\"):
+            return False
+    return True
+
+
+def _account_groups(path: str, hunk: Hunk) -> list[LineAccount]:
+    """The accounting of a hunk no proof can touch, from its changed lines alone.
+
+    Context lines are the same on both sides and every line lexes alone, so
+    the windows' tokens differ only where a run of removed lines and the run
+    of added lines beside it do: each run is compared by itself.
+    """
+    out: list[LineAccount] = []
+    run: list[DiffLine] = []
+    for dl in [*hunk.lines, None]:
+        if dl is not None and dl.kind in "+-":
+            run.append(dl)
+            continue
+        if run:
+            olds = [x for x in run if x.kind == "-"]
+            news = [x for x in run if x.kind == "+"]
+            old_t = [(olds[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in olds))]
+            new_t = [(news[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in news))]
+            old_bad, new_bad = _unequal([s for _, s in old_t], [s for _, s in new_t])
+            bad = {id(old_t[i][0]) for i in old_bad} | {id(new_t[i][0]) for i in new_bad}
+            for x in run:
+                if id(x) in bad:
+                    out.append(_line(path, x, "unaccounted", None, None,
+                                     "changed code that no proof covers"))
+                else:
+                    out.append(_line(path, x, "layout", "comments and layout",
+                                     VerdictKind.PROVED, None))
+            run = []
+    return out
+
+
 def _account_hunk(path: str, hunk: Hunk, owners: _Owners) -> list[LineAccount]:
     """Mbox mode: the hunk's own windows, numbered as the diff numbers them."""
+    if _no_region_here(path, hunk, owners) and _lines_independent(hunk):
+        return _account_groups(path, hunk)
     old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
     new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
     old = _lex(hunk.old_window, old_first, old_first)
