@@ -199,6 +199,19 @@ class Declaration:
     old_body: str | None = None  # definitions only: source of the body, old side
     new_body: str | None = None
     body_complete: bool = False  # the whole body is known (tree mode or whole hunk)
+    # the rest of the signature (patchscope.csource.attributes): the return
+    # type's text and the attributes compared, canonically spelled
+    old_return: str = ""
+    new_return: str = ""
+    old_attributes: tuple[str, ...] = ()
+    new_attributes: tuple[str, ...] = ()
+    # file lines the declarator spans (type to ";" or "{"), old and new side
+    old_lines: tuple[int, int] = (0, 0)
+    new_lines: tuple[int, int] = (0, 0)
+    # where the declarator's head stands (type, name, parameters, attributes; up
+    # to the ";" or "{"), as old_spans: the accounting excises it whole
+    old_head: tuple[int, int, int, int] | None = None
+    new_head: tuple[int, int, int, int] | None = None
     # where the text of old_body / new_body stands: (line, column) from, to
     # (exclusive), in the side's file lines (diff numbering in mbox mode, the
     # tree's in tree mode); the whole-patch accounting excises exactly these
@@ -215,7 +228,7 @@ class Renamed:
 
 @dataclass
 class SignatureChange:
-    """A function whose parameter list the patch changes."""
+    """A function whose signature (parameters, return type, attributes) the patch changes."""
 
     function: str
     file: str  # where its primary definition lives (else the first declaration)
@@ -227,6 +240,12 @@ class SignatureChange:
     renamed: list[Renamed] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
+    # what the declarators change besides parameters that no proof covers, in
+    # words (a lost `__noreturn`, a new return type): the body is never proved
+    unproved_interface: list[str] = field(default_factory=list)
+    # every changed line of the patch lies in one of these declarations, all
+    # prototypes: no body can have changed (patchscope.csource.analyse)
+    prototypes_alone: bool = False
     # the patch changes the declarator but does not show it whole: why (mbox mode)
     partial: str | None = None
     # tree-whole mode: calls found outside the patch's own files (checked for

@@ -15,6 +15,7 @@ from patchscope.core import (
     Severity,
     SignatureChange,
 )
+from patchscope.csource.attributes import interface_diff
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
@@ -27,6 +28,7 @@ from patchscope.csource.windows import (
     hunk_units,
     is_c_file,
     locate_window,
+    position,
     tree_windows,
     visible_body,
 )
@@ -137,14 +139,24 @@ def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, R
     return pairs
 
 
+def _head(src: Source | None, d: RawDecl) -> tuple[int, int, int, int] | None:
+    """Where *d*'s head stands in *src*, from its first type token to its ";" or "{"."""
+    if src is None:
+        return None
+    return (*position(src, d.start), *position(src, d.head_end))
+
+
 def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSeen]]:
-    """Every declaration whose parameter list *patch* changes, by function."""
+    """Every declaration whose signature *patch* changes, by function: its
+    parameter list, return type or attributes."""
     out: dict[str, list[DeclSeen]] = {}
     for unit in units:
         olds = find_declarators(unit.old) if unit.old else []
         news = find_declarators(unit.new) if unit.new else []
         for old, new in _pair_decls(olds, news):
-            if same_params(old.params, new.params):
+            rest = interface_diff(old.return_type, new.return_type, old.attributes,
+                                  new.attributes)
+            if same_params(old.params, new.params) and not rest.changed:
                 continue
             # only now ask the parse: confirming every declarator-like line
             # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
@@ -156,6 +168,14 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 kind=new.kind,
                 old_params=old.params,
                 new_params=new.params,
+                old_return=old.return_type,
+                new_return=new.return_type,
+                old_attributes=old.attributes,
+                new_attributes=new.attributes,
+                old_lines=(old.first_line, old.last_line),
+                new_lines=(new.first_line, new.last_line),
+                old_head=_head(unit.old, old),
+                new_head=_head(unit.new, new),
             )
             if new.kind == "definition":
                 decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
@@ -164,6 +184,26 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
             seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
             out.setdefault(new.name, []).append(seen)
     return out
+
+
+def prototypes_alone(patch: Patch, decls: list[Declaration]) -> bool:
+    """Whether *decls* are all prototypes and every changed line of *patch* (blank
+    lines aside) lies within one of them: then no body changed with them."""
+    if not decls or any(d.kind != "prototype" for d in decls):
+        return False
+    for fc in patch.files:
+        if fc.is_binary or fc.is_rename or fc.is_new or fc.is_deleted:
+            return False
+        mine = [d for d in decls if d.file == fc.path]
+        for hunk in fc.hunks:
+            for dl in hunk.lines:
+                if dl.kind == " " or not dl.text.strip():
+                    continue
+                at = dl.new_lineno if dl.kind == "+" else dl.old_lineno
+                spans = [d.new_lines if dl.kind == "+" else d.old_lines for d in mine]
+                if at is None or not any(lo <= at <= hi for lo, hi in spans):
+                    return False
+    return True
 
 
 def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
@@ -307,6 +347,7 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
     here = set()
     for function, decls in found.items():
         change, findings = build_change(function, decls, patch.index)
+        change.prototypes_alone = prototypes_alone(patch, change.declarations)
         patch.signature_changes.append(change)
         patch.findings.extend(findings)
         ctx.changed[function] = change

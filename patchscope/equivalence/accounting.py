@@ -192,6 +192,25 @@ def _signature_regions(win: _Window, side: str, path: str, owners: _Owners) -> l
     return out
 
 
+def _head_regions(win: _Window, side: str, path: str, owners: _Owners) -> list[_Region]:
+    """The whole head of each declaration a signature change holds (return type,
+    attributes, name and parameters, as csource read it): what changes there
+    besides the parameters (an attribute, the return type) is the change's too,
+    and proved only when the change is (``unproved_interface`` keeps it not)."""
+    out = []
+    for change in owners.changes:
+        for n, d in enumerate(change.declarations):
+            span = d.old_head if side == "old" else d.new_head
+            if d.file != path or span is None:
+                continue
+            inside = [i for i, t in enumerate(win.tokens) if _in_span(win.pos(t), span)]
+            if inside:
+                out.append(_Region(f"head:{change.function}:{n}", inside[0], inside[-1],
+                                   "signature", f"the signature change of {change.function}()",
+                                   owners.change_verdict(change)))
+    return out
+
+
 def _call_regions(old: _Window, new: _Window, path: str, owners: _Owners
                   ) -> tuple[list[_Region], list[_Region]]:
     old_out: list[_Region] = []
@@ -341,8 +360,10 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
                for t in win.tokens}
         return ({k: ("unaccounted", None, None, why) for k in bad},
                 [(side, line, _text(win, line)) for (side, line), win in bad.items()])
-    old_r = _signature_regions(old, "old", path, owners) + _body_regions(old, "old", path, owners)
-    new_r = _signature_regions(new, "new", path, owners) + _body_regions(new, "new", path, owners)
+    old_r = (_signature_regions(old, "old", path, owners) + _head_regions(old, "old", path, owners)
+             + _body_regions(old, "old", path, owners))
+    new_r = (_signature_regions(new, "new", path, owners) + _head_regions(new, "new", path, owners)
+             + _body_regions(new, "new", path, owners))
     co, cn = _call_regions(old, new, path, owners)
     old_r, new_r = _paired(old_r + co, new_r + cn)
     old_items, old_index = _reduced(old.tokens, old_r)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr import EvalError, Expr, chain_text, free_names, to_c
 from patchscope.core import Basis, CallSite, Counterexample, SignatureChange, Verdict, VerdictKind
-from patchscope.equivalence.cexpr import EvalError, Expr, chain_text, free_names, to_c
 from patchscope.models import KernelModel, ModelResult, register
 from patchscope.models import counterexample as cx
 from patchscope.models.binding import Binder, BindError, read_chain

@@ -135,6 +135,7 @@ class SignatureView:
     change: SignatureChange
     old: list[ParamView]
     new: list[ParamView]
+    interface: list[str] = field(default_factory=list)  # return type and attribute changes
 
 
 @dataclass
@@ -196,7 +197,8 @@ def _signature_view(change: SignatureChange) -> SignatureView:
         return ParamView(p, "", "")
 
     return SignatureView(
-        change, [mark_old(p) for p in change.old_params], [mark_new(p) for p in change.new_params]
+        change, [mark_old(p) for p in change.old_params], [mark_new(p) for p in change.new_params],
+        verdicts.interface_changes(change),
     )
 
 

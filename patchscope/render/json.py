@@ -99,7 +99,9 @@ def verdict_json(v: Verdict | None) -> dict[str, Any] | None:
 
 
 def _declaration(d: Declaration) -> dict[str, Any]:
-    return {"file": d.file, "line": d.line, "kind": d.kind}
+    return {"file": d.file, "line": d.line, "kind": d.kind,
+            "old_return": d.old_return, "new_return": d.new_return,
+            "old_attributes": list(d.old_attributes), "new_attributes": list(d.new_attributes)}
 
 
 def _signature_change(sc: SignatureChange) -> dict[str, Any]:
@@ -114,6 +116,7 @@ def _signature_change(sc: SignatureChange) -> dict[str, Any]:
         "renamed": [{"old": r.old, "new": r.new} for r in sc.renamed],
         "moved": list(sc.moved),
         "declarations": [_declaration(d) for d in sc.declarations],
+        "unproved_interface": list(sc.unproved_interface),
         "substitution": dict(sorted(sc.substitution.items())),
         "body_verdict": verdict_json(sc.body_verdict),
     }

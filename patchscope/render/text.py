@@ -119,6 +119,7 @@ def _patch_block(patch: Patch, series: Series, paint: _Painter) -> list[str]:
         parts += [f"removed {one_line(n)}" for n in change.removed]
         parts += [f"renamed {one_line(r.old)} -> {one_line(r.new)}" for r in change.renamed]
         parts += [f"moved {one_line(n)}" for n in change.moved]
+        parts += [one_line(words) for words in verdicts.interface_changes(change)]
         if change.partial:
             parts = [f"not wholly visible: {one_line(change.partial)}"]
         lines.append(

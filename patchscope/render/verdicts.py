@@ -18,6 +18,7 @@ from patchscope.core import (
     Patch,
     Series,
     Severity,
+    SignatureChange,
     Verdict,
     VerdictKind,
 )
@@ -192,3 +193,17 @@ def scenario_total(series: Series) -> int:
             if cs.verdict is not None and cs.verdict.scenarios:
                 total += cs.verdict.scenarios
     return total
+
+
+def interface_changes(change: SignatureChange) -> list[str]:
+    """What *change*'s declarators change besides parameters, in words, for both reports."""
+    out: list[str] = []
+    for d in change.declarations:
+        old, new = set(d.old_attributes), set(d.new_attributes)
+        parts = [f"loses {a}" for a in dict.fromkeys(d.old_attributes) if a not in new]
+        parts += [f"gains {a}" for a in dict.fromkeys(d.new_attributes) if a not in old]
+        if d.old_return != d.new_return:
+            parts.append(f"return type {d.old_return or '?'} -> {d.new_return or '?'}")
+        if parts:
+            out.append(f"{d.kind} {d.file}:{d.line} " + ", ".join(parts))
+    return out

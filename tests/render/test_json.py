@@ -149,7 +149,10 @@ def test_analysis_fields_serialised() -> None:
     (sc,) = patch["signature_changes"]
     assert sc["old_params"] == [{"type": "unsigned long", "name": "ceiling"}]
     assert sc["renamed"] == [{"old": "start_vma", "new": "vma"}]
-    assert sc["declarations"] == [{"file": "mm/internal.h", "line": 445, "kind": "prototype"}]
+    assert sc["declarations"] == [{"file": "mm/internal.h", "line": 445, "kind": "prototype",
+                                   "old_return": "", "new_return": "", "old_attributes": [],
+                                   "new_attributes": []}]
+    assert sc["unproved_interface"] == []
     assert sc["substitution"] == {"tree_max": "ceiling"}
     assert sc["body_verdict"]["verdict"] == "proved" and sc["body_verdict"]["basis"] == "proof"
     first, second = patch["call_sites"]
