@@ -372,3 +372,5 @@ class CheckOptions:
     html: str | None = None
     color: bool = False
     progress: bool = False
+    strict: bool = False  # an unproved claim is an error (see patchscope.policy)
+    ignore: frozenset[str] = frozenset()  # check ids left out of report and exit status

@@ -29,9 +29,11 @@ memory layouts, with a concrete counterexample when they differ.
 EPILOG = """\
 exit codes:
   0  no error-severity finding
-  1  at least one error-severity finding (e.g. a refuted NFC claim)
+  1  at least one error-severity finding: a refuted claim, a reachable
+     assertion, a caller left on the old signature (an unproved claim
+     only with --strict)
   2  bad usage or unreadable input (one line on stderr)
-  3  internal error
+  3  internal error (the report still comes out, affected parts unknown)
 
 examples:
   patchscope check series.mbox
@@ -68,7 +70,8 @@ Plug patchscope into the submit path.
 
   hook install --kind sendemail-validate
       `git send-email` runs patchscope before sending; an error-severity
-      finding (a refuted or unproved NFC claim) stops the send.  With newer
+      finding (a refuted claim, a reachable assertion, a forgotten caller;
+      an unproved claim only under patchscope.strict) stops the send.  With newer
       git the whole series is checked at its last patch; with git 2.39 each
       patch is checked in tree mode.
   hook install --kind pre-push
@@ -148,6 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="output on stdout (default text)",
     )
     check.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="an unproved claim of no functional change (nfc-unproved) is an error, "
+        "not a warning (also: git config patchscope.strict true)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CHECK",
+        help="leave check CHECK out of the report and the exit status; repeatable, "
+        "or comma-separated (also: git config --add patchscope.ignore CHECK)",
+    )
     check.add_argument(
         "--scenarios",
         type=_non_negative,

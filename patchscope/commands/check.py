@@ -6,12 +6,14 @@ import argparse
 import os
 import sys
 
-from patchscope.core import CheckOptions, Series, Severity
-from patchscope.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from patchscope import policy
+from patchscope.core import CheckOptions, Series
+from patchscope.errors import UsageError
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
     stdout_tty = sys.stdout.isatty()
+    gate = policy.combine(policy.from_config(args.tree), args.strict, args.ignore or [])
     return CheckOptions(
         source=args.source,
         tree=args.tree,
@@ -25,6 +27,8 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         html=args.html,
         color=stdout_tty and "NO_COLOR" not in os.environ and args.output_format == "text",
         progress=sys.stderr.isatty() and args.output_format in ("text", "json"),
+        strict=gate.strict,
+        ignore=gate.ignore,
     )
 
 
@@ -45,14 +49,13 @@ def check_series(options: CheckOptions) -> Series:
         if tree is not None:
             tree.close()
     decide_series(series, options, progress)
+    policy.apply_policy(series, policy.Policy(options.strict, options.ignore))
     progress.done()
     return series
 
 
 def exit_code(series: Series) -> int:
-    if any(f.severity is Severity.ERROR for f in series.all_findings()):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return policy.exit_code(series)
 
 
 def run(args: argparse.Namespace) -> int:
