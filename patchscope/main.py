@@ -71,17 +71,24 @@ Plug patchscope into the submit path.
   hook install --kind sendemail-validate
       `git send-email` runs patchscope before sending; an error-severity
       finding (a refuted claim, a reachable assertion, a forgotten caller;
-      an unproved claim only under patchscope.strict) stops the send.  With newer
-      git the whole series is checked at its last patch; with git 2.39 each
-      patch is checked in tree mode.
+      an unproved claim only under patchscope.strict) stops the send.  With
+      newer git the whole series is checked at its last file; with git 2.39
+      each patch is checked in tree mode, and the cover letter passes.
   hook install --kind pre-push
-      `git push` checks the commits the remote does not have yet.
+      `git push` checks the commits the remote does not have yet (fetching
+      nothing; a remote tip that is not here counts as unknown).
   hook install --kind b4
       `b4 prep --check` and `b4 am --check` run `patchscope check - --format b4`
-      on each patch (checkpatch stays on where the tree has it).
+      on each patch, `b4 review` runs `--format b4-json` (checkpatch stays on
+      where the tree has it).
+  hook uninstall --kind KIND
+      removes what install wrote, and nothing else.
 
-An existing hook that patchscope did not write is never overwritten.
-For pre-commit, see .pre-commit-hooks.yaml in patchscope's repository.
+Hooks print nothing when all is well (git config patchscope.verbose true:
+the report every time), and a tool problem never stops a send or push.
+They run the patchscope command found at install time.  An existing hook
+that patchscope did not write is never overwritten.  For pre-commit, see
+.pre-commit-hooks.yaml in patchscope's repository.
 """
 
 
@@ -203,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="which hook (default sendemail-validate)",
     )
     install.add_argument("--tree", metavar="DIR", default=".", help="the repository (default .)")
+    uninstall = actions.add_parser("uninstall", help="remove what hook install wrote")
+    uninstall.add_argument(
+        "--kind",
+        choices=["sendemail-validate", "pre-push", "b4"],
+        default="sendemail-validate",
+        help="which hook (default sendemail-validate)",
+    )
+    uninstall.add_argument("--tree", metavar="DIR", default=".", help="the repository (default .)")
     run_hook = actions.add_parser("run", help="what an installed hook runs (git calls it)")
     run_hook.add_argument("kind", choices=["sendemail-validate", "pre-push"])
     run_hook.add_argument("hook_args", nargs=argparse.REMAINDER, metavar="ARG")
