@@ -8,7 +8,7 @@ import sys
 
 from patchscope import policy
 from patchscope.core import CheckOptions, Series
-from patchscope.errors import UsageError
+from patchscope.errors import InputError, UsageError
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
@@ -58,6 +58,16 @@ def exit_code(series: Series) -> int:
     return policy.exit_code(series)
 
 
+def _readable_compile_commands(path: str) -> None:
+    """A --compile-commands that libclang cannot load fails before the analysis."""
+    from patchscope.csource.parse import CompileCommands, CompileCommandsError
+
+    try:
+        CompileCommands(path, os.getcwd())
+    except CompileCommandsError as err:
+        raise InputError(path, str(err)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from patchscope.render import render
 
@@ -66,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--compile-commands needs --tree")
     if options.base and not options.tree:
         raise UsageError("--base needs --tree")
+    if options.compile_commands:
+        _readable_compile_commands(options.compile_commands)
     if options.html:
         from patchscope.render.html import html_target
 
