@@ -51,7 +51,9 @@ SOURCE is one of:
   archive or written by `git format-patch --stdout` or `b4 am`;
   one .patch or .eml file; a directory of `git format-patch` files;
   '-' for standard input;
-  a revision range A..B (run inside a git repository, or with --tree).
+  a revision range A..B, or one revision (that commit alone, as git show),
+  run inside a git checkout (which then implies --tree .) or with --tree.
+Several SOURCE arguments form one series, in the order given (*.patch).
 
 Without --tree, only the diff hunks are known ("mbox" mode): calls that run
 past a hunk are reported `unknown`, never guessed.  With --tree DIR (a git
@@ -136,7 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("source", metavar="SOURCE", help="mbox, .patch, directory, '-' or A..B")
+    check.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="+",
+        help="mbox, .patch, directory, '-', A..B or a revision; several form one series",
+    )
     check.add_argument("--tree", metavar="DIR", help="a git checkout of the kernel (tree mode)")
     check.add_argument("--base", metavar="REV", help="the commit the series applies to")
     check.add_argument(

@@ -12,11 +12,22 @@ from patchscope.errors import InputError, UsageError
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
+    from patchscope.series.sources import revision_toplevel
+
     stdout_tty = sys.stdout.isatty()
-    gate = policy.combine(policy.from_config(args.tree), args.strict, args.ignore or [])
+    sources = list(args.source)
+    tree, implied = args.tree, False
+    if tree is None:
+        # commits inside a checkout: that checkout is the tree they apply to
+        top = revision_toplevel(sources, os.getcwd())
+        if top is not None:
+            tree, implied = top, True
+    gate = policy.combine(policy.from_config(tree), args.strict, args.ignore or [])
     return CheckOptions(
-        source=args.source,
-        tree=args.tree,
+        source=" ".join(sources),
+        sources=tuple(sources),
+        tree_implied=implied,
+        tree=tree,
         base=args.base,
         arch=args.arch,
         compile_commands=args.compile_commands,
@@ -41,7 +52,8 @@ def check_series(options: CheckOptions) -> Series:
     from patchscope.tree import open_tree
 
     progress = Progress(enabled=options.progress)
-    series = read_series(options.source, cwd=options.tree or os.getcwd())
+    series = read_series(list(options.sources) or options.source,
+                         cwd=options.tree or os.getcwd())
     tree = open_tree(options, series) if options.tree else None
     try:
         analyse_series(series, tree, options, progress)
@@ -81,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     if options.html:
         from patchscope.render.html import html_target
 
-        html_target(options.html, options.source)  # a bad path fails before the analysis
+        for source in options.sources or (options.source,):
+            html_target(options.html, source)  # a bad path fails before the analysis
     series = check_series(options)
     if options.html:
         from patchscope.render.html import write_html

@@ -2,6 +2,7 @@
 
 Layout, top to bottom:
 
+- the mode line: what the analysis saw (``mode: mbox: hunks only ...``);
 - per patch, a verdict line ``[4/9] subject: verdict (what it rests on)``,
   then one indented line per call site and, for a refuted one, the
   counterexample in words;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from patchscope.core import CallSite, CheckOptions, Finding, Patch, Series
+from patchscope.core import AnalysisMode, CallSite, CheckOptions, Finding, Patch, Series
 from patchscope.render import verdicts
 from patchscope.render.counterexample import words
 from patchscope.render.diffview import visible
@@ -149,10 +150,27 @@ def summary_line(series: Series) -> str:
     return text
 
 
+_MODE_SAYS = {
+    AnalysisMode.MBOX: "hunks only (--tree DIR: whole files and every caller in the tree)",
+    AnalysisMode.TREE: "whole files of what the series touches",
+    AnalysisMode.TREE_WHOLE: "whole files and every caller in the tree",
+}
+
+
+def mode_line(series: Series, options: CheckOptions) -> str:
+    """``mode: tree-whole, --tree . (implied: ...): what it sees``: what the answer rests on."""
+    text = f"mode: {series.mode.value}"
+    if options.tree and series.mode is not AnalysisMode.MBOX:
+        text += f", --tree {one_line(options.tree)}"
+        if options.tree_implied:
+            text += " (implied: revisions of the checkout it runs in)"
+    return f"{text}: {_MODE_SAYS[series.mode]}"
+
+
 def render_text(series: Series, options: CheckOptions) -> str:
     """The whole terminal report, ending in a newline."""
     paint = _Painter(options.color)
-    lines: list[str] = []
+    lines: list[str] = [paint(mode_line(series, options), "dim")]
     for patch in series.patches:
         lines.extend(_patch_block(patch, series, paint))
     order = sorted(series.findings, key=verdicts.severity_rank)

@@ -16,6 +16,7 @@ FINDING = re.compile(r"^(?P<where>[^ :]+(?::\d+)?|\[\d+/\d+\]|series): "
 def test_seed_verdict_line_says_proof() -> None:
     out = render_text(builders.seed_series(), builders.options())
     lines = out.splitlines()
+    assert lines.pop(0).startswith("mode: mbox: hunks only")
     assert lines[0] == (
         "[4/9] mm/memory: Add tree limit to free_pgtables(): proved "
         "(proof: substitution tree_max := ceiling)"
@@ -64,7 +65,7 @@ def test_sampling_verdict_says_scenarios_seed_and_arch() -> None:
         site.verdict = Verdict(VerdictKind.VERIFIED, "model free_pgtables", "no difference",
                                Basis.SAMPLING, scenarios=1000, seed=5, arch="arm-lpae")
     out = render_text(series, builders.options())
-    assert out.splitlines()[0].endswith(
+    assert out.splitlines()[1].endswith(
         ": verified (sampling: no difference in 1000 scenarios, seed 5 on arm-lpae "
         "(evidence, not proof))")
     assert out.splitlines()[-1].endswith("3 call sites: 3 verified; 3000 scenarios run")
