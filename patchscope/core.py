@@ -375,4 +375,6 @@ class CheckOptions:
     strict: bool = False  # an unproved claim is an error (see patchscope.policy)
     sources: tuple[str, ...] = ()  # several SOURCE arguments, in order (else source alone)
     tree_implied: bool = False  # --tree . was implied by revisions inside a checkout
+    quiet: bool = False  # text: findings only
+    width: int | None = None  # text: wrap to this many columns (a terminal's width)
     ignore: frozenset[str] = frozenset()  # check ids left out of report and exit status

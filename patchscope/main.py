@@ -166,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
     check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: only the error and warning lines (nothing when there are none)",
+    )
+    check.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the text report: auto (default) on a terminal unless NO_COLOR is "
+        "set and not empty",
+    )
+    check.add_argument(
         "--strict",
         action="store_true",
         help="an unproved claim of no functional change (nfc-unproved) is an error, "

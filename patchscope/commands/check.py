@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 
 from patchscope import policy
@@ -36,11 +37,29 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         jobs=args.jobs,
         output_format=args.output_format,
         html=args.html,
-        color=stdout_tty and "NO_COLOR" not in os.environ and args.output_format == "text",
+        color=args.output_format == "text" and _colour(args.color, stdout_tty),
+        quiet=args.quiet,
+        width=_width(stdout_tty),
         progress=sys.stderr.isatty() and args.output_format in ("text", "json"),
         strict=gate.strict,
         ignore=gate.ignore,
     )
+
+
+def _colour(choice: str, tty: bool) -> bool:
+    """--color: always, never, or auto: on a terminal unless NO_COLOR is set
+    to something (https://no-color.org: an empty NO_COLOR does not count)."""
+    if choice != "auto":
+        return choice == "always"
+    return tty and not os.environ.get("NO_COLOR")
+
+
+def _width(tty: bool) -> int | None:
+    """Columns to wrap the text report to: a terminal's (COLUMNS overrides it);
+    a pipe gets whole lines, one finding per line, for the scripts that read it."""
+    if not tty:
+        return None
+    return max(shutil.get_terminal_size().columns, 20)
 
 
 def check_series(options: CheckOptions) -> Series:

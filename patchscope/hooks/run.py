@@ -79,6 +79,7 @@ def check(source: str, top: Path, base: str | None = None) -> int:
         base=base,
         output_format="text",
         color=sys.stderr.isatty() and not os.environ.get("NO_COLOR"),
+        width=shutil.get_terminal_size().columns if sys.stderr.isatty() else None,
         strict=gate.strict,
         ignore=gate.ignore,
     )
