@@ -189,4 +189,6 @@ def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
         return source, _read_range(source, cwd)
     if is_revision(source, cwd):
         return source, _read_range(source, cwd, single=True)  # that commit, as git show
+    if os.sep in source or source.endswith(_PATCH_SUFFIXES):
+        raise InputError(source, "no such file or directory")
     raise InputError(source, "no such file or directory, nor a revision of a git repository")
