@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The check of a finding that reports a bug in patchscope itself: exit status 3.
+INTERNAL_ERROR = "internal-error"
+INTERNAL_CHECKS = frozenset({INTERNAL_ERROR, "engine-disagreement"})
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -118,6 +122,10 @@ class Hunk:
     new_length: int
     section: str  # the text after the second @@, often the enclosing function
     lines: list[DiffLine]
+    # tree mode: the file lines where the hunk's old and new windows really
+    # stand (a tree a few commits away from the series' base shifts them)
+    tree_old_start: int | None = None
+    tree_new_start: int | None = None
 
     @property
     def old_window(self) -> list[str]:
@@ -141,6 +149,21 @@ class FileChange:
     old_blob: str | None = None  # abbreviated blob ids from the "index" line
     new_blob: str | None = None
     hunks: list[Hunk] = field(default_factory=list)
+    # tree mode: the changes as the whole old and new files show them, with
+    # wide context (a declarator or body the hunks cut is whole here)
+    tree_windows: list[TreeWindow] = field(default_factory=list)
+
+
+@dataclass
+class TreeWindow:
+    """Lines of the old and new file around a group of changes (tree mode)."""
+
+    old_first: int  # file line of old_lines[0]
+    old_lines: list[str]
+    new_first: int
+    new_lines: list[str]
+    old_changed: list[int]  # file lines removed
+    new_changed: list[int]  # file lines added
 
 
 @dataclass
@@ -176,6 +199,12 @@ class Declaration:
     old_body: str | None = None  # definitions only: source of the body, old side
     new_body: str | None = None
     body_complete: bool = False  # the whole body is known (tree mode or whole hunk)
+    # where the text of old_body / new_body stands: (line, column) from, to
+    # (exclusive), in the side's file lines (diff numbering in mbox mode, the
+    # tree's in tree mode); the whole-patch accounting excises exactly these
+    old_spans: list[tuple[int, int, int, int]] = field(default_factory=list)
+    new_spans: list[tuple[int, int, int, int]] = field(default_factory=list)
+    body_verdict: Verdict | None = None  # filled by the equivalence stage
 
 
 @dataclass
@@ -198,6 +227,8 @@ class SignatureChange:
     renamed: list[Renamed] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
+    # the patch changes the declarator but does not show it whole: why (mbox mode)
+    partial: str | None = None
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr
@@ -299,6 +330,24 @@ class Verdict:
 
 
 @dataclass
+class LineAccount:
+    """What accounts for one changed line of a patch: the whole-patch accounting.
+
+    A patch is ``proved`` only when every added and removed line has a proved
+    account; ``by`` None means nothing accounts for the line.
+    """
+
+    file: str
+    side: str  # "old": a removed line, "new": an added line
+    line: int  # its line number on that side, as the diff numbers it
+    text: str
+    kind: str  # "layout" | "prose" | "signature" | "body" | "call" | "unaccounted"
+    by: str | None  # what accounts for it, e.g. "call of free_pgtables() in exit_mmap()"
+    verdict: VerdictKind | None = None  # the verdict of what accounts for it
+    note: str | None = None  # why nothing does, or what the account assumes
+
+
+@dataclass
 class NfcResult:
     verdict: VerdictKind
     reasons: list[str] = field(default_factory=list)
@@ -332,6 +381,9 @@ class Patch:
     call_sites: list[CallSite] = field(default_factory=list)
     nfc: NfcResult | None = None
     mode: AnalysisMode = AnalysisMode.MBOX
+    accounting: list[LineAccount] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
+    checked: list[str] = field(default_factory=list)  # assumptions tree mode checked instead
 
 
 @dataclass

@@ -28,11 +28,11 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 
-from patchscope.core import Basis, Finding, Series, Severity, VerdictKind
+from patchscope.core import INTERNAL_CHECKS, Basis, Finding, Series, Severity, VerdictKind
 from patchscope.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
 
-# Findings that report patchscope's own failure: exit 3, never ignorable.
-INTERNAL_CHECKS = frozenset({"engine-error", "engine-disagreement", "c-analysis-failed"})
+# Findings that report patchscope's own failure (core.INTERNAL_CHECKS): exit 3,
+# never ignorable.
 
 # An undecided claim: a warning unless --strict.
 UNPROVED_CHECKS = frozenset({"nfc-unproved"})

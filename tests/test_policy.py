@@ -44,7 +44,7 @@ def test_what_is_shown_wrong_decides_the_exit_status(check: str) -> None:
     assert exit_code(series) == 1
 
 
-@pytest.mark.parametrize("check", ["engine-error", "engine-disagreement", "c-analysis-failed"])
+@pytest.mark.parametrize("check", ["internal-error", "engine-disagreement"])
 def test_an_internal_error_is_exit_3_and_cannot_be_ignored(check: str) -> None:
     series = _series(Finding(check, Severity.WARNING, "boom", None, None, 1))
     apply_policy(series, Policy())
@@ -123,7 +123,7 @@ def test_ignore_on_the_command_line(tmp_path: Path) -> None:
                   "--format", "json")
     assert done.returncode == 0, done.stderr
     assert not json.loads(done.stdout)["patches"][0]["findings"]
-    done = _check(tmp_path, str(patch), "--ignore", "engine-error")
+    done = _check(tmp_path, str(patch), "--ignore", "internal-error")
     assert done.returncode == 2 and "cannot be ignored" in done.stderr
 
 

@@ -8,7 +8,9 @@ adds every caller of each changed function anywhere in the tree.
 
 from __future__ import annotations
 
-from patchscope.core import AnalysisMode, CheckOptions, Finding, Series, Severity
+import traceback
+
+from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
 from patchscope.errors import InputError
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
@@ -25,6 +27,7 @@ def analyse_series(
     that got the least.
     """
     from patchscope.csource.analyse import Context, analyse_patch
+    from patchscope.csource.names import check_parameter_names
     from patchscope.csource.parse import CompileCommands, CompileCommandsError
     from patchscope.csource.whole import find_callers, summary
 
@@ -50,17 +53,19 @@ def analyse_series(
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
         try:
             units = analyse_patch(patch, ctx)
-        except (ValueError, IndexError, KeyError, UnicodeError, OSError) as exc:
-            # one unreadable patch must not stop the series: say so and go on
+        except Exception as exc:  # noqa: BLE001 - a bug, reported as one; the rest goes on
             patch.findings.append(
                 Finding(
-                    check="c-analysis-failed",
-                    severity=Severity.WARNING,
-                    message=f"the C analysis of this patch failed ({type(exc).__name__}: "
-                    f"{exc}); its call sites are not checked",
+                    check=INTERNAL_ERROR,
+                    severity=Severity.ERROR,
+                    message=f"internal error in the C analysis of this patch "
+                    f"({type(exc).__name__}: {exc}, at {_where(exc)}); its signature changes "
+                    "and call sites are unknown (a bug in patchscope; please report it)",
                     patch=patch.index,
                 )
             )
+            patch.signature_changes.clear()
+            patch.call_sites.clear()
             continue
         if tree is None or patch.mode is not AnalysisMode.TREE:
             continue
@@ -72,6 +77,9 @@ def analyse_series(
             search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
             patch.findings.extend(search.findings)
             patch.findings.append(summary(search, patch.index))
+        check_parameter_names(patch, tree)
+        if patch.signature_changes:
+            patch.checked.append("every caller in the tree was searched for (tree-whole mode)")
         patch.mode = AnalysisMode.TREE_WHOLE
         for site in patch.call_sites:
             site.mode = patch.mode
@@ -82,3 +90,12 @@ def analyse_series(
         if modes
         else (AnalysisMode.TREE_WHOLE if tree is not None else AnalysisMode.MBOX)
     )
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost patchscope frame of *exc*: where it happened."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "patchscope" in f.filename]
+    if not frames:
+        return "unknown place"
+    f = frames[-1]
+    return f"{f.filename.rsplit('patchscope/', 1)[-1]}:{f.lineno} in {f.name}()"

@@ -19,9 +19,17 @@ from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
+from patchscope.csource.partial import cut_declarators
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
-from patchscope.csource.windows import Unit, hunk_units, is_c_file, visible_body
+from patchscope.csource.windows import (
+    Unit,
+    hunk_units,
+    is_c_file,
+    locate_window,
+    tree_windows,
+    visible_body,
+)
 from patchscope.tree import TreeView
 
 
@@ -56,6 +64,17 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
+        fc.tree_windows = tree_windows(old_text, new_text)
+        old_lines = old_text.split("\n") if old_text is not None else None
+        new_lines = new_text.split("\n") if new_text is not None else None
+        shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
+        for h in fc.hunks:
+            if old_lines is not None:
+                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
+                shift_old = (h.tree_old_start or h.old_start) - h.old_start
+            if new_lines is not None:
+                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
+                shift_new = (h.tree_new_start or h.new_start) - h.new_start
         if old_text is not None:
             unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
             unit.old_parsed = ctx.parse(old_path, old_text)
@@ -79,7 +98,10 @@ def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int
     starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
     regions = []
     for h in hunks:
-        first, count = (h.old_start, h.old_length) if side == "old" else (h.new_start, h.new_length)
+        if side == "old":
+            first, count = (h.tree_old_start or h.old_start), h.old_length
+        else:
+            first, count = (h.tree_new_start or h.new_start), h.new_length
         lo = max(first - DECL_LINES_ABOVE, 1)
         hi = min(first + count + DECL_LINES_BELOW, len(starts))
         regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))
@@ -136,8 +158,8 @@ def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSee
                 new_params=new.params,
             )
             if new.kind == "definition":
-                decl.old_body, old_done = visible_body(unit, "old", old)
-                decl.new_body, new_done = visible_body(unit, "new", new)
+                decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
+                decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
                 decl.body_complete = old_done and new_done
             seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
             out.setdefault(new.name, []).append(seen)
@@ -216,7 +238,8 @@ def collect_calls(
                             patch=patch.index,
                         )
                     )
-                elif n is not None and arity_mismatch(sig, len(n.raw.args)):
+                elif (n is not None and sig.partial is None
+                      and arity_mismatch(sig, len(n.raw.args))):
                     patch.findings.append(
                         not_updated(
                             sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
@@ -290,6 +313,12 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
         if primary(decls).is_static:
             ctx.static.add(function)
         here.add(function)
+    if patch.mode is AnalysisMode.MBOX:
+        for function, (path, line, why) in cut_declarators(units, set(found)).items():
+            change = SignatureChange(function, path, line, [], [], partial=why)
+            patch.signature_changes.append(change)
+            ctx.changed[function] = change
+            here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode)
     if patch.mode is AnalysisMode.MBOX and ctx.changed:
         cut_expressions(patch, units)

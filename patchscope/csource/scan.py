@@ -234,9 +234,13 @@ def find_calls(src: Source, name: str) -> list[RawCall]:
         if _is_directive_line(tokens, code, k):
             continue
         k_close = _matching(tokens, code, k + 1)
-        if _declarator_start(tokens, code, k) is not None and k_close is not None:
-            after = tokens[code[k_close + 1]].spelling if k_close + 1 < len(code) else ""
-            if after in (";", "{", ",") or after.startswith("__"):
+        if _declarator_start(tokens, code, k) is not None:
+            if k_close is None and not src.whole:
+                continue  # a declarator the window's end cuts: a type before it, no call
+            after = ""
+            if k_close is not None and k_close + 1 < len(code):
+                after = tokens[code[k_close + 1]].spelling
+            if k_close is not None and (after in (";", "{", ",", "") or after.startswith("__")):
                 if parse_params(tokens, code, k + 1, k_close) is not None:
                     continue
         args = _split_args(src, k + 1, k_close)
@@ -332,5 +336,10 @@ def function_name_in(section: str) -> str | None:
         t = tokens[i]
         if t.kind == "IDENTIFIER" and tokens[code[k + 1]].spelling == "(":
             if _declarator_start(tokens, code, k) is not None:
+                return t.spelling
+            if k == 0 and t.column == 1 and ";" not in section:
+                # `name(struct foo *a,` at column 0: git's funcname line of a
+                # declarator whose return type stands on the line above (a call
+                # statement is indented; `EXPORT_SYMBOL(x);` ends in `;`)
                 return t.spelling
     return None

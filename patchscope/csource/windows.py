@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from patchscope.core import FileChange, Hunk
+from patchscope.core import FileChange, Hunk, TreeWindow
 from patchscope.csource.parse import ParsedFile
 from patchscope.csource.scan import RawDecl, Source, function_name_in
 
@@ -67,6 +68,44 @@ def hunk_units(fc: FileChange) -> list[Unit]:
     return units
 
 
+def locate_window(lines: list[str], window: list[str], hint: int) -> int | None:
+    """The file line where *window* stands in *lines*, the nearest to *hint*.
+
+    git applies a hunk where its context matches, which on a tree a few
+    commits away from the series' base is not the line the ``@@`` names.
+    """
+    if not window:
+        return hint
+    n = len(window)
+    best: int | None = None
+    for i in range(len(lines) - n + 1):
+        if lines[i] == window[0] and lines[i : i + n] == window:
+            line = i + 1
+            if best is None or abs(line - hint) < abs(best - hint):
+                best = line
+    return best
+
+
+# lines of context a tree window keeps around a change: enough for a long
+# declarator above a changed body line, or a call's opening line
+TREE_CONTEXT = 40
+
+
+def tree_windows(old_text: str | None, new_text: str | None) -> list[TreeWindow]:
+    """The changes between the whole old and new file, grouped with wide context."""
+    old = (old_text or "").split("\n")
+    new = (new_text or "").split("\n")
+    out = []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(TREE_CONTEXT):
+        i1, j1 = group[0][1], group[0][3]
+        i2, j2 = group[-1][2], group[-1][4]
+        old_changed = [i + 1 for tag, a, b, _, _ in group if tag != "equal" for i in range(a, b)]
+        new_changed = [j + 1 for tag, _, _, c, d in group if tag != "equal" for j in range(c, d)]
+        out.append(TreeWindow(i1 + 1, old[i1:i2], j1 + 1, new[j1:j2], old_changed, new_changed))
+    return out
+
+
 def _side(hunk: Hunk, side: str) -> tuple[int, list[str]]:
     if side == "old":
         return hunk.old_start, hunk.old_window
@@ -94,8 +133,19 @@ def _starts_past_the_function(window: list[str]) -> bool:
     return False
 
 
-def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool]:
-    """The body of the definition *decl* as far as the patch shows it.
+Span = tuple[int, int, int, int]  # (line, column) from, (line, column) to, exclusive
+
+
+def position(src: Source, offset: int) -> tuple[int, int]:
+    """File line and 1-based byte column of byte *offset* of *src*."""
+    before = src.data.rfind(b"\n", 0, offset)
+    line = src.data.count(b"\n", 0, offset) + src.first_line
+    return line, offset - before
+
+
+def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool, list[Span]]:
+    """The body of the definition *decl* as far as the patch shows it, whether
+    that is all of it, and where each piece of it stands in the file.
 
     Whole files and bodies ending inside the window give the exact body.
     Otherwise the following hunks of the same function are appended, each gap
@@ -103,13 +153,16 @@ def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool
     """
     src = unit.old if side == "old" else unit.new
     if src is None or decl.body_start is None:
-        return None, False
+        return None, False, []
     if decl.body_end is not None:
-        return src.slice(decl.body_start, decl.body_end), True
-    parts = [src.slice(decl.body_start, len(src.data)).rstrip("\n")]
-    if unit.hunk_index is None:
-        return parts[0], False
+        span = (*position(src, decl.body_start), *position(src, decl.body_end))
+        return src.slice(decl.body_start, decl.body_end), True, [span]
+    first = src.slice(decl.body_start, len(src.data)).rstrip("\n")
+    parts = [first]
     shown_until = src.first_line + src.text.count("\n") - 1
+    spans: list[Span] = [(*position(src, decl.body_start), shown_until + 1, 1)]
+    if unit.hunk_index is None:
+        return parts[0], False, spans
     for hunk in unit.change.hunks[unit.hunk_index + 1 :]:
         if function_name_in(hunk.section) != decl.name:
             break
@@ -122,7 +175,9 @@ def visible_body(unit: Unit, side: str, decl: RawDecl) -> tuple[str | None, bool
         end = next((i for i, line in enumerate(window) if line.startswith("}")), None)
         if end is not None:
             parts.append("\n".join(window[: end + 1]))
+            spans.append((start, 1, start + end + 1, 1))
             break
         parts.append("\n".join(window))
+        spans.append((start, 1, start + len(window), 1))
         shown_until = start + len(window) - 1
-    return "\n".join(parts), False
+    return "\n".join(parts), False, spans

@@ -7,12 +7,16 @@ from typing import Any
 
 from patchscope.arch import ArchProfile
 from patchscope.core import (
+    INTERNAL_ERROR,
     VERDICT_RANK,
+    AnalysisMode,
     Basis,
     CallSite,
     CheckOptions,
     Counterexample,
+    Declaration,
     Finding,
+    LineAccount,
     NfcResult,
     Patch,
     Severity,
@@ -20,16 +24,13 @@ from patchscope.core import (
     Verdict,
     VerdictKind,
 )
-from patchscope.equivalence.bodydiff import body_tokens
+from patchscope.equivalence.accounting import account_patch, assumptions_of, first_unaccounted
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
-from patchscope.equivalence.substitution import BodyProof, prove_body
+from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.models import find_model
 from patchscope.progress import Progress
-
-_C_SUFFIXES = (".c", ".h")
-_PROSE_SUFFIXES = (".rst", ".txt", ".md")
 
 
 def _body_verdict(body: BodyProof, profile: ArchProfile) -> Verdict:
@@ -64,6 +65,10 @@ def decide_call(
     (:mod:`.workers`), by ``id(call)``; a call not in it is run here.
     """
     arch = profile.name
+    if change.partial is not None:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"the patch changes the signature of {change.function}() but does not "
+                       f"show it whole ({change.partial}); check it with --tree", arch=arch)
     if not call.complete:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the call is not wholly visible: {call.incomplete_reason or 'incomplete'}",
@@ -111,12 +116,16 @@ def decide_call(
                                       seed=options.seed, progress=progress)
     except Exception as exc:  # an engine failing is loud, never hidden
         patch.findings.append(Finding(
-            "engine-error", Severity.ERROR,
+            INTERNAL_ERROR, Severity.ERROR,
             f"internal error: the {change.function}() model failed on {_call_label(call)}: "
             f"{type(exc).__name__}: {exc}", call.file, call.line, patch.index))
         verdict.steps.append(f"model: failed ({type(exc).__name__}: {exc})")
         patch.findings.extend(solver_findings)
-        return verdict
+        # the part an engine failed on is not decided, whatever the other said
+        return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                       f"internal error in the {change.function}() model "
+                       f"({type(exc).__name__}: {exc})", Basis.NONE, arch=arch,
+                       steps=verdict.steps)
     if getattr(result, "assertion", None) is None:
         # the model's concrete scenario, when it has one, says it better
         patch.findings.extend(solver_findings)
@@ -177,27 +186,34 @@ def _combine(verdict: Verdict, proof: CallProof, result: Any, call: CallSite, pa
 
 def _internal_error(patch: Patch, exc: Exception, what: str, file: str | None,
                     line: int | None, profile: ArchProfile) -> Verdict:
-    message = f"internal error while deciding {what}: {type(exc).__name__}: {exc}"
-    patch.findings.append(Finding("engine-error", Severity.ERROR, message, file, line,
+    message = (f"internal error while deciding {what}: {type(exc).__name__}: {exc} "
+               "(a bug in patchscope; please report it)")
+    patch.findings.append(Finding(INTERNAL_ERROR, Severity.ERROR, message, file, line,
                                   patch.index))
     return Verdict(VerdictKind.UNKNOWN, "none", message, Basis.NONE, arch=profile.name)
 
 
-def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> dict[int, BodyProof]:
-    """Every changed body of *patch*; bodies that call other changed functions
-    are proved again with those functions' substitutions once they are known."""
-    bodies: dict[int, BodyProof] = {}
+Bodies = dict[int, list[tuple[Declaration | None, BodyProof]]]
+
+
+def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> Bodies:
+    """Every definition of every changed function of *patch*, the primary first;
+    bodies that call other changed functions are proved again with those
+    functions' substitutions once they are known."""
+    bodies: Bodies = {}
     for change in patch.signature_changes:
         progress.note(f"{change.function}(): substitution proof")
-        bodies[id(change)] = _guarded_body(change, patch, profile, {})
+        bodies[id(change)] = _all_definitions(change, patch, profile, {})
     for _ in range(len(patch.signature_changes)):
-        known = {b.function: b.callee_substitution() for b in bodies.values() if b.proved}
+        known = {c.function: proofs[0][1].callee_substitution()
+                 for c in patch.signature_changes
+                 for proofs in [bodies[id(c)]] if all(b.proved for _, b in proofs)}
         again = [c for c in patch.signature_changes
-                 if not bodies[id(c)].proved and set(known) - {c.function}]
+                 if not all(b.proved for _, b in bodies[id(c)]) and set(known) - {c.function}]
         improved = False
         for change in again:
-            retry = _guarded_body(change, patch, profile, known)
-            if retry.proved:
+            retry = _all_definitions(change, patch, profile, known)
+            if sum(b.proved for _, b in retry) > sum(b.proved for _, b in bodies[id(change)]):
                 bodies[id(change)] = retry
                 improved = True
         if not improved:
@@ -205,39 +221,64 @@ def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> dic
     return bodies
 
 
+def _all_definitions(change: SignatureChange, patch: Patch, profile: ArchProfile,
+                     callees: dict[str, CalleeSubstitution]
+                     ) -> list[tuple[Declaration | None, BodyProof]]:
+    if change.partial is not None:
+        return [(None, BodyProof(change.function, change.file, "unknown",
+                                 f"the declarator of {change.function}() is not wholly visible "
+                                 f"in the patch: {change.partial}"))]
+    decls = definitions(change)
+    if not decls:
+        return [(None, _guarded_body(change, patch, profile, callees, None))]
+    return [(d, _guarded_body(change, patch, profile, callees, d)) for d in decls]
+
+
 def _guarded_body(change: SignatureChange, patch: Patch, profile: ArchProfile,
-                  callees: dict[str, CalleeSubstitution]) -> BodyProof:
+                  callees: dict[str, CalleeSubstitution], decl: Declaration | None) -> BodyProof:
     try:
-        return prove_body(change, profile, callees)
+        return prove_body(change, profile, callees, decl)
     except Exception as exc:  # reported as an internal error, never a traceback
         v = _internal_error(patch, exc, f"the body of {change.function}()", change.file,
                             change.line, profile)
         return BodyProof(change.function, change.file, "unknown", v.reason)
 
 
-def _comments_only(patch: Patch) -> tuple[bool, str]:
-    """Whether the diff changes nothing but comments, layout and prose files."""
-    if not patch.files:
-        return False, "the patch has no readable diff"
-    if any(f.check == "diff-malformed" for f in patch.findings):
-        return False, "the diff is malformed"
-    for f in patch.files:
-        path = f.path
-        if f.is_binary or f.is_rename or f.is_new or f.is_deleted:
-            return False, f"{path} is added, removed, renamed or binary"
-        if path.startswith("Documentation/") or path.endswith(_PROSE_SUFFIXES):
-            continue
-        if not path.endswith(_C_SUFFIXES):
-            return False, f"{path} is not C source"
-        for h in f.hunks:
-            try:
-                old = [t.spelling for t in body_tokens("\n".join(h.old_window), True)]
-                new = [t.spelling for t in body_tokens("\n".join(h.new_window), True)]
-            except Exception:
-                return False, f"{path} could not be lexed"
-            if old != new:
-                return False, f"{path} changes code, not only comments or layout"
-    return True, "the diff changes only comments, layout and prose"
+def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], change: SignatureChange,
+                       call: CallSite, verdict: Verdict, patch: Patch,
+                       profile: ArchProfile, caller: BodyProof | None) -> Verdict:
+    """A call binds to every definition the patch shows: the proof must hold for each."""
+    if verdict.kind not in (VerdictKind.PROVED, VerdictKind.VERIFIED) or not others:
+        return verdict
+    changed = frozenset(c.function for c in patch.signature_changes)
+    for decl, body in others:
+        where = f"{decl.file}:{decl.line}" if decl is not None else change.file
+        proof = check_call(body, change, call, profile, caller, changed)
+        if not proof.proved:
+            return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                           f"not proved for the definition of {change.function}() in "
+                           f"{where}: {proof.reason}", Basis.NONE, arch=verdict.arch,
+                           steps=verdict.steps + [f"definition in {where}: {proof.reason}"])
+        verdict.steps.append(f"also proved for the definition in {where}")
+    return verdict
+
+
+def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
+    """What a proof of *patch* rests on that patchscope did not check (tree mode
+    looks some of it up instead: ``patch.checked``)."""
+    out = ["the patch compiles (patchscope does not build it)"]
+    changes = patch.signature_changes
+    if changes and patch.mode is AnalysisMode.MBOX:
+        names = ", ".join(f"{c.function}()" for c in changes)
+        out.append(f"hunks only: every caller of {names} is in the patch (the tree is not "
+                   "searched; --tree does)")
+        params = sorted({n for c in changes for n in c.added + c.removed})
+        if params:
+            out.append("hunks only: no macro or file-scope name is spelled like an added or "
+                       f"removed parameter ({', '.join(params)})")
+    if changes:
+        out.append("no call reaches a changed function through a function pointer")
+    return out + assumptions_of(lines)
 
 
 def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
@@ -250,21 +291,32 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
     decided: set[int] = set()
     bodies = _prove_bodies(patch, profile, progress)
     for change in patch.signature_changes:
-        body = bodies[id(change)]
-        change.body_verdict = _body_verdict(body, profile)
+        proofs = bodies[id(change)]
+        body = proofs[0][1]
+        for decl, proof in proofs:
+            v = _body_verdict(proof, profile)
+            if decl is not None:
+                decl.body_verdict = v
+            if decl is None or proof is body:
+                change.body_verdict = v
+                parts.append((v, f"the body of {change.function}()", change.file, change.line))
+            else:
+                parts.append((v, f"the body of {change.function}() in {decl.file}:{decl.line}",
+                              decl.file, decl.line))
         change.substitution = body.substitution_strings()
-        parts.append((change.body_verdict, f"body of {change.function}()", change.file,
-                      change.line))
         for call in patch.call_sites:
             if call.function != change.function or id(call) in decided:
                 continue
             decided.add(id(call))
             progress.note(f"{call.caller}() -> {call.function}()")
             try:
-                caller = next((b for b in bodies.values()
-                               if b.function == call.caller and b.proved), None)
-                call.verdict = decide_call(body, change, call, patch, profile, options, progress,
-                                           caller, model_outcomes)
+                caller = next((proofs_c[0][1] for c in patch.signature_changes
+                               for proofs_c in [bodies[id(c)]]
+                               if c.function == call.caller and proofs_c[0][1].proved), None)
+                verdict = decide_call(body, change, call, patch, profile, options, progress,
+                                      caller, model_outcomes)
+                call.verdict = _other_definitions(proofs[1:], change, call, verdict, patch,
+                                                  profile, caller)
             except Exception as exc:  # one call's failure must not stop the others
                 call.verdict = _internal_error(patch, exc, _call_label(call), call.file,
                                                call.line, profile)
@@ -275,17 +327,44 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                                    f"no signature change of {call.function}() was found",
                                    arch=profile.name)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
-    if not parts:
-        only, why = _comments_only(patch)
-        if only:
-            v = Verdict(VerdictKind.PROVED, "token comparison", why, Basis.PROOF)
-        else:
-            v = Verdict(VerdictKind.UNKNOWN, "none",
-                        f"not proved: it changes no function signature and {why}; "
-                        "patchscope proves claims across signature changes and "
-                        "comment-only diffs", Basis.NONE)
-        parts.append((v, "the patch", None, None))
+    _account(patch, parts, profile)
     _set_nfc(patch, parts)
+
+
+def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | None]],
+             profile: ArchProfile) -> None:
+    """The whole-patch accounting: every changed line, or the patch is not proved."""
+    try:
+        lines = account_patch(patch, tree=patch.mode is not AnalysisMode.MBOX)
+    except Exception as exc:  # an engine failing is loud, never hidden
+        parts.append((_internal_error(patch, exc, "the whole-patch accounting", None, None,
+                                      profile), "the patch", None, None))
+        return
+    patch.accounting = lines
+    patch.assumptions = _patch_assumptions(patch, lines)
+    if not patch.files and not parts:
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the patch has no readable diff"),
+                      "the patch", None, None))
+    elif any(f.check == "diff-malformed" for f in patch.findings):
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the diff is malformed"),
+                      "the patch", None, None))
+    clash = next((f for f in patch.findings if f.check == "parameter-name-clash"), None)
+    if clash is not None:
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none", clash.message, Basis.NONE),
+                      "the patch", None, None))
+    bad = first_unaccounted(lines)
+    if bad is not None:
+        count = sum(1 for a in lines if a.by is None) - 1
+        more = f", nor for {count} more line{'s' if count > 1 else ''}" if count else ""
+        why = f" ({bad.note})" if bad.note else ""
+        parts.append((Verdict(
+            VerdictKind.UNKNOWN, "whole-patch accounting",
+            f"no proof accounts for {bad.file}:{bad.line} `{bad.text.strip()}`{why}{more}",
+            Basis.NONE), "the patch", bad.file, bad.line or None))
+    if not parts:
+        parts.append((Verdict(VerdictKind.PROVED, "token comparison",
+                              "the diff changes only comments, layout and prose", Basis.PROOF),
+                      "the patch", None, None))
 
 
 def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | None]]) -> None:
@@ -319,7 +398,8 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                 # undecided, not shown wrong: a warning (an error with --strict,
                 # see patchscope.policy)
                 "nfc-unproved", Severity.WARNING,
-                f"the patch claims no functional change, but {label} is {v.reason}",
+                f"the patch claims no functional change, but {label} could not be proved: "
+                f"{v.reason.removeprefix('not proved: ')}",
                 file, line, patch.index))
         elif v.kind is VerdictKind.VERIFIED:
             # evidence, not proof: said where b4 and the hooks, which show

@@ -251,19 +251,40 @@ def _param_types(change: SignatureChange, profile: ArchProfile) -> dict[str, CTy
     return out
 
 
+def definitions(change: SignatureChange) -> list[Declaration]:
+    """Every definition of *change*'s function the patch shows, the primary first.
+
+    Each counts: per-architecture definitions, ``#if``/``#else`` variants, a
+    test program's own (``tools/testing/``) all bind some call.
+    """
+    defs = [d for d in change.declarations if d.kind == "definition"]
+    first = _definition(change)
+    return ([first] if first is not None else []) + [d for d in defs if d is not first]
+
+
 def prove_body(
     change: SignatureChange,
     profile: ArchProfile,
     callees: dict[str, CalleeSubstitution] | None = None,
+    decl: Declaration | None = None,
 ) -> BodyProof:
     """Find the substitution under which the new body of *change* is its old body.
 
     *callees*: proved substitutions of other functions the same patch changes;
     calls of them in this body are compared through them (a new parameter
-    passed down a chain of calls).
+    passed down a chain of calls).  *decl*: the definition to compare (default:
+    the primary one).
     """
     callees = {f: c for f, c in (callees or {}).items() if f != change.function}
-    decl = _definition(change)
+    if decl is None:
+        decl = _definition(change)
+    elif decl.old_body is None or decl.new_body is None:
+        return BodyProof(
+            change.function,
+            decl.file,
+            "unknown",
+            f"the body of {change.function}() in {decl.file} is not visible in the patch",
+        )
     if decl is None:
         return BodyProof(
             change.function,

@@ -21,7 +21,7 @@ from patchscope.equivalence import decide
 from patchscope.progress import Progress
 
 # What a worker sends back: the model's result, or the exception it raised
-# (decide_call reports that as an engine-error finding, as with one job).
+# (decide_call reports that as an internal-error finding, as with one job).
 ModelOutcome = object
 
 

@@ -20,7 +20,7 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.styles import get_style_by_name
 from pygments.util import ClassNotFound
 
-from patchscope.core import FileChange, Hunk, ReviewComment
+from patchscope.core import FileChange, Hunk, LineAccount, ReviewComment
 
 # Characters that reorder or hide text (Trojan Source) and C0/C1 controls: shown
 # as a visible <U+XXXX> so that a reviewer sees what the compiler sees.
@@ -46,6 +46,39 @@ class DiffRow:
     anchor: str
     comments: list[ReviewComment] = field(default_factory=list)
     linked: bool = False  # a finding links here: the row needs its id
+    account: LineAccount | None = None  # changed lines: what accounts for it
+
+    @property
+    def mark(self) -> str:
+        """The account column: a short word, ``?`` for a line nothing accounts for."""
+        if self.account is None:
+            return ""
+        if self.account.by is None:
+            return "?"
+        return _MARKS.get(self.account.kind, self.account.kind)
+
+    @property
+    def mark_title(self) -> str:
+        a = self.account
+        if a is None:
+            return ""
+        if a.by is None:
+            return "unaccounted: " + (a.note or "changed code that no proof covers")
+        verdict = f" ({a.verdict})" if a.verdict is not None else ""
+        return f"{a.by}{verdict}" + (f"; assumes {a.note}" if a.note else "")
+
+    @property
+    def mark_class(self) -> str:
+        a = self.account
+        if a is None:
+            return ""
+        if a.by is None:
+            return "acct-none"
+        return "acct-proved" if str(a.verdict) == "proved" else "acct-open"
+
+
+_MARKS = {"layout": "layout", "prose": "doc", "signature": "sig", "body": "body",
+          "call": "call"}
 
 
 @dataclass
@@ -114,7 +147,8 @@ def _anchor_row(comment: ReviewComment, rows: list[DiffRow]) -> DiffRow | None:
     return None
 
 
-def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: str) -> DiffView:
+def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: str,
+              accounting: list[LineAccount] | None = None) -> DiffView:
     """Rows of every file's hunks, each review comment under the line it is anchored to.
 
     A comment whose file or line is not in the diff is returned in
@@ -127,6 +161,12 @@ def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: st
         rows: list[DiffRow] = []
         for hi, hunk in enumerate(change.hunks):
             rows.extend(_hunk_rows(lexer, hunk, f"{prefix}-f{fi}-h{hi}"))
+        accounts = {(a.side, a.line): a for a in accounting or [] if a.file == change.path}
+        for r in rows:
+            if r.kind == "+":
+                r.account = accounts.get(("new", r.new_lineno or 0))
+            elif r.kind == "-":
+                r.account = accounts.get(("old", r.old_lineno or 0))
         for ci, comment in enumerate(comments):
             if ci in placed or not _matches(comment, change):
                 continue

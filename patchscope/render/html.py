@@ -121,6 +121,7 @@ def environment() -> jinja2.Environment:
     env.filters["path"] = _path
     env.globals["icon"] = verdicts.icon
     env.globals["severity_icon"] = lambda s: verdicts.SEVERITY_ICONS.get(s, "\u2022")
+    env.globals["accounting_summary"] = verdicts.accounting_summary
     return env
 
 
@@ -243,7 +244,7 @@ def _patch_view(patch: Patch, number: int) -> PatchView:
         claim_outside_body=outside,
         signatures=[_signature_view(c) for c in patch.signature_changes],
         call_sites=[_call_site_view(i, cs) for i, cs in enumerate(patch.call_sites, start=1)],
-        diff=diff_view(patch.files, patch.review_comments, anchor),
+        diff=diff_view(patch.files, patch.review_comments, anchor, patch.accounting),
         review_trailers=[t for t in patch.trailers if t.key.lower() != "signed-off-by"],
         findings=sorted(patch.findings, key=verdicts.severity_rank),
     )

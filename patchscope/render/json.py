@@ -19,6 +19,7 @@ from patchscope.core import (
     Declaration,
     FileChange,
     Finding,
+    LineAccount,
     Param,
     Patch,
     ReviewComment,
@@ -187,6 +188,19 @@ def _review_comment(rc: ReviewComment) -> dict[str, Any]:
     }
 
 
+def _account(a: LineAccount) -> dict[str, Any]:
+    return {
+        "file": a.file,
+        "side": a.side,
+        "line": a.line,
+        "text": a.text,
+        "kind": a.kind,
+        "by": a.by,
+        "verdict": _plain(a.verdict) if a.verdict is not None else None,
+        "note": a.note,
+    }
+
+
 def nfc_json(patch: Patch) -> dict[str, Any]:
     """The patch's NFC verdict; before the analysis: not-claimed or unknown."""
     if patch.nfc is not None:
@@ -194,6 +208,8 @@ def nfc_json(patch: Patch) -> dict[str, Any]:
             "verdict": _plain(patch.nfc.verdict),
             "reasons": list(patch.nfc.reasons),
             "basis": _plain(patch.nfc.basis),
+            "assumptions": list(patch.assumptions),
+            "checked": list(patch.checked),
         }
     if not patch.claims_nfc:
         return {
@@ -220,6 +236,7 @@ def patch_json(p: Patch) -> dict[str, Any]:
         "signature_changes": [_signature_change(sc) for sc in p.signature_changes],
         "call_sites": [_call_site(cs) for cs in p.call_sites],
         "nfc": nfc_json(p),
+        "accounting": [_account(a) for a in p.accounting],
         "findings": _findings(p.findings),
         "review_comments": [_review_comment(rc) for rc in p.review_comments],
     }

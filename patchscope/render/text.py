@@ -137,11 +137,19 @@ def _patch_block(patch: Patch, series: Series, paint: _Painter) -> list[str]:
             lines.append(f"    {label}: {one_line(method)}")
     else:
         lines = [f"{head}: {_verdict_word(pv.kind, paint)} ({one_line(pv.basis_text)})"]
+    if patch.accounting:
+        lines.append(f"    changed lines: {one_line(verdicts.accounting_summary(patch))}")
+    if patch.assumptions and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    assumes: {one_line('; '.join(patch.assumptions))}")
+    if patch.checked and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    checked: {one_line('; '.join(patch.checked))}")
     for change in patch.signature_changes:
         parts = [f"added {one_line(n)}" for n in change.added]
         parts += [f"removed {one_line(n)}" for n in change.removed]
         parts += [f"renamed {one_line(r.old)} -> {one_line(r.new)}" for r in change.renamed]
         parts += [f"moved {one_line(n)}" for n in change.moved]
+        if change.partial:
+            parts = [f"not wholly visible: {one_line(change.partial)}"]
         lines.append(
             f"    signature of {one_line(change.function)}() "
             f"{one_line(change.file)}:{change.line}: "

@@ -7,6 +7,7 @@ the wording here means the terminal and the page cannot drift apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from patchscope.core import (
@@ -80,6 +81,21 @@ def worst(kinds: list[VerdictKind]) -> VerdictKind | None:
     if not ranked:
         return None
     return min(ranked, key=lambda k: VERDICT_RANK[k])
+
+
+def accounting_summary(patch: Patch) -> str:
+    """``41 accounted for (28 comments and layout, 9 signature, 4 call); 0 unaccounted``."""
+    kinds = Counter(a.kind for a in patch.accounting if a.by is not None)
+    bad = [a for a in patch.accounting if a.by is None]
+    done = sum(kinds.values())
+    text = f"{done} accounted for"
+    if kinds:
+        text += " (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")"
+    text += f"; {len(bad)} unaccounted"
+    if bad:
+        first = bad[0]
+        text += f", first {first.file}:{first.line} `{first.text.strip()}`"
+    return text
 
 
 def patch_verdict(patch: Patch) -> PatchVerdict:

@@ -106,7 +106,7 @@ def test_model_undecided_leaves_the_proof(monkeypatch: pytest.MonkeyPatch) -> No
     assert v.kind is VerdictKind.UNKNOWN
 
 
-def test_a_failing_model_is_an_error_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_model_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
         def check_call(self, *args, **kwargs):  # noqa: ANN002, ANN003
             raise RuntimeError("boom")
@@ -116,8 +116,9 @@ def test_a_failing_model_is_an_error_finding(monkeypatch: pytest.MonkeyPatch) ->
     patch = Patch(1, 1, 1, "s", "s", "a", "m", None, "", "", claims_nfc=True)
     v = decide.decide_call(prove_body(change, X86_64), change, GOOD, patch, X86_64,
                            CheckOptions("x"), Progress(False))
-    assert v.kind is VerdictKind.PROVED  # the proof stands; the failure is reported
-    assert [f.check for f in patch.findings] == ["engine-error"]
+    # the part the engine failed on is unknown, and the failure is an internal error
+    assert v.kind is VerdictKind.UNKNOWN and "internal error" in v.reason
+    assert [f.check for f in patch.findings] == ["internal-error"]
 
 
 def test_verified_on_no_scenario_is_no_evidence(monkeypatch: pytest.MonkeyPatch) -> None:
