@@ -48,7 +48,9 @@ def _site_dirs() -> list[str]:
     dirs = []
     for entry in sys.path:
         path = Path(entry or ".").resolve()
-        if path.is_dir() and path != root and root not in path.parents:
+        # the checkout itself, never; a venv inside it (.venv, as the README
+        # makes one) is where the packages are
+        if path.is_dir() and path != root:
             dirs.append(str(path))
     return dirs
 
