@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from patchscope.clang import Token, blank_cut_comment, tokenize
+from patchscope.clang import Token, blank_cut_comment
+from patchscope.clex import tokenize
 from patchscope.core import (
     VERDICT_RANK,
     CallSite,
@@ -95,7 +96,7 @@ def _lex(lines: list[str], first: int, at: int) -> _Window:
         # every line is " * prose": the middle of a comment the hunk cuts out
         win.assumed = "a hunk of only ` * ` lines lies inside a comment"
         return win
-    win.tokens = [t for t in tokenize(text) if t.kind != "COMMENT"]
+    win.tokens = tokenize(text)
     return win
 
 
@@ -113,7 +114,7 @@ def _matching(tokens: list[Token], k: int) -> int | None:
 
 
 def _spellings(text: str) -> tuple[str, ...]:
-    return tuple(t.spelling for t in tokenize(text) if t.kind != "COMMENT")
+    return tuple(t.spelling for t in tokenize(text))
 
 
 def _is_declarator(tokens: list[Token], k: int, close: int) -> bool:
@@ -291,6 +292,29 @@ def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], li
     return items, index
 
 
+def _unequal(old: list[str], new: list[str]) -> tuple[set[int], set[int]]:
+    """Positions of the items of *old* and *new* that a diff of the two does not pair."""
+    if old == new:
+        return set(), set()
+    # the common head and tail are equal as they stand: diff only the middle
+    head = 0
+    end = min(len(old), len(new))
+    while head < end and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < end - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    old_bad: set[int] = set()
+    new_bad: set[int] = set()
+    matcher = SequenceMatcher(None, old[head:len(old) - tail], new[head:len(new) - tail],
+                              autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            old_bad.update(range(head + i1, head + i2))
+            new_bad.update(range(head + j1, head + j2))
+    return old_bad, new_bad
+
+
 def _token_status(win: _Window, regions: list[_Region], items: list[str], index: list[int],
                   unequal: set[int]) -> list[object]:
     """Per token: a region (accounted by it), "equal" (layout), or None (unaccounted)."""
@@ -323,13 +347,7 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
     old_r, new_r = _paired(old_r + co, new_r + cn)
     old_items, old_index = _reduced(old.tokens, old_r)
     new_items, new_index = _reduced(new.tokens, new_r)
-    old_bad: set[int] = set()
-    new_bad: set[int] = set()
-    matcher = SequenceMatcher(None, old_items, new_items, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            old_bad.update(range(i1, i2))
-            new_bad.update(range(j1, j2))
+    old_bad, new_bad = _unequal(old_items, new_items)
     statuses = {
         "old": (old, _token_status(old, old_r, old_items, old_index, old_bad)),
         "new": (new, _token_status(new, new_r, new_items, new_index, new_bad)),
@@ -363,8 +381,69 @@ def _layout(win: _Window) -> _Judged:
     return ("layout", "comments and layout", VerdictKind.PROVED, win.assumed)
 
 
+def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
+    """Whether no proof can cover any part of *hunk*: no changed function is named
+    in it, and no definition the proofs compared lies in its file."""
+    text = "\n".join(dl.text for dl in hunk.lines)
+    for change in owners.changes:
+        if change.function in text:
+            return False
+        if any(d.file == path for d in change.declarations):
+            return False
+    return True
+
+
+# what a line may hold without reaching into the next: literals, closed comments
+_LOCAL = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|/\*.*?\*/|//.*$""")
+
+
+def _lines_independent(hunk: Hunk) -> bool:
+    """Whether each line lexes alone as it lexes in its window: no comment, literal
+    or line splice crosses a line."""
+    for dl in hunk.lines:
+        rest = _LOCAL.sub(" ", dl.text)
+        if "/*" in rest or "*/" in rest or '"' in rest or "'" in rest or rest.endswith("\\"):
+            return False
+    return True
+
+
+def _account_groups(path: str, hunk: Hunk) -> list[LineAccount]:
+    """The accounting of a hunk no proof can touch, from its changed lines alone.
+
+    Context lines are the same on both sides and every line lexes alone, so
+    the windows' tokens differ only where a run of removed lines and the run
+    of added lines beside it do: each run is compared by itself.
+    """
+    out: list[LineAccount] = []
+    run: list[DiffLine] = []
+    for dl in [*hunk.lines, None]:
+        if dl is not None and dl.kind in "+-":
+            run.append(dl)
+            continue
+        if run:
+            olds = [x for x in run if x.kind == "-"]
+            news = [x for x in run if x.kind == "+"]
+            old_t = [(olds[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in olds))]
+            new_t = [(news[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in news))]
+            old_bad, new_bad = _unequal([s for _, s in old_t], [s for _, s in new_t])
+            bad = {id(old_t[i][0]) for i in old_bad} | {id(new_t[i][0]) for i in new_bad}
+            for x in run:
+                if id(x) in bad:
+                    out.append(_line(path, x, "unaccounted", None, None,
+                                     "changed code that no proof covers"))
+                else:
+                    out.append(_line(path, x, "layout", "comments and layout",
+                                     VerdictKind.PROVED, None))
+            run = []
+    return out
+
+
 def _account_hunk(path: str, hunk: Hunk, owners: _Owners) -> list[LineAccount]:
     """Mbox mode: the hunk's own windows, numbered as the diff numbers them."""
+    if _no_region_here(path, hunk, owners) and _lines_independent(hunk):
+        return _account_groups(path, hunk)
     old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
     new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
     old = _lex(hunk.old_window, old_first, old_first)

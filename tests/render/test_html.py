@@ -115,7 +115,7 @@ def test_review_comments_sit_under_their_lines(seed_page: str) -> None:
             assert last_line is not None
             seen.setdefault(who.split(" on ")[0], []).append((who.split(" on ")[1], last_line))
         elif kind != "hunk":
-            last_line = (cells[1], cells[-1])  # the new line number, the code
+            last_line = (cells[1], cells[-1])  # the code is the last cell
     david = seen["David Hildenbrand <david@redhat.com>"]
     assert david == [("mm/memory.c:380 (new side)",
                       ("380", " * @mm_wr_locked: boolean indicating if the mm is write locked"))]

@@ -166,7 +166,8 @@ def test_analysis_fields_serialised() -> None:
     assert second["old_args"] is None and second["verdict"] is None
     assert (second["complete"], second["incomplete_reason"]) == (False, "runs past the hunk")
     assert patch["nfc"] == {
-        "verdict": "refuted", "reasons": ["exit_mmap: refuted"], "basis": "counterexample"
+        "verdict": "refuted", "reasons": ["exit_mmap: refuted"], "basis": "counterexample",
+        "assumptions": [], "checked": [],
     }
     assert doc["summary"]["errors"] == 1
 
