@@ -434,7 +434,7 @@ class Series:
 class CheckOptions:
     """What the user asked ``patchscope check`` for, after parsing the command line."""
 
-    source: str
+    source: str  # what the user named (several sources: joined by spaces)
     tree: str | None = None
     base: str | None = None
     arch: str = "x86_64"
@@ -446,3 +446,9 @@ class CheckOptions:
     html: str | None = None
     color: bool = False
     progress: bool = False
+    strict: bool = False  # an unproved claim is an error (see patchscope.policy)
+    sources: tuple[str, ...] = ()  # several SOURCE arguments, in order (else source alone)
+    tree_implied: bool = False  # --tree . was implied by revisions inside a checkout
+    quiet: bool = False  # text: findings only
+    width: int | None = None  # text: wrap to this many columns (a terminal's width)
+    ignore: frozenset[str] = frozenset()  # check ids left out of report and exit status

@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 
 from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
+from patchscope.errors import InputError
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
 
@@ -27,7 +28,7 @@ def analyse_series(
     """
     from patchscope.csource.analyse import Context, analyse_patch
     from patchscope.csource.names import check_parameter_names
-    from patchscope.csource.parse import CompileCommands
+    from patchscope.csource.parse import CompileCommands, CompileCommandsError
     from patchscope.csource.whole import find_callers, summary
 
     ctx = Context(tree=tree)
@@ -37,7 +38,17 @@ def analyse_series(
             owner = by_index.get(finding.patch) if finding.patch is not None else None
             (owner.findings if owner else series.findings).append(finding)
         if tree.compile_commands:
-            ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
+            try:
+                ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
+            except CompileCommandsError as err:
+                if options.compile_commands:  # named by the user: bad input, exit 2
+                    raise InputError(options.compile_commands, str(err)) from None
+                series.findings.append(Finding(
+                    check="compile-commands-unreadable",
+                    severity=Severity.WARNING,
+                    message=f"{tree.compile_commands}: {err}; files are parsed without "
+                    "its flags",
+                ))
     for patch in series.patches:
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from patchscope.arch import get_profile
 from patchscope.core import CheckOptions, Patch, Series
 from patchscope.equivalence.decide import decide_patch
-from patchscope.equivalence.workers import run_models
+from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
 from patchscope.progress import Progress
 
@@ -33,6 +33,7 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     patches: list[Patch] = series.patches
+    progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)
     for n, patch in enumerate(patches, 1):
         progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")

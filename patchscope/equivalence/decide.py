@@ -416,7 +416,9 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                 f"{v.reason}", file, line, patch.index))
         elif v.kind is VerdictKind.UNKNOWN:
             patch.findings.append(Finding(
-                "nfc-unproved", Severity.ERROR,
+                # undecided, not shown wrong: a warning (an error with --strict,
+                # see patchscope.policy)
+                "nfc-unproved", Severity.WARNING,
                 f"the patch claims no functional change, but {label} could not be proved: "
                 f"{v.reason.removeprefix('not proved: ')}",
                 file, line, patch.index))

@@ -211,11 +211,13 @@ class FreePgtablesModel(KernelModel):
         found: tuple[Scenario, Outcome, str] | None = None
         behaves: tuple[Scenario, Outcome, str] | None = None
         warned: tuple[Scenario, Outcome] | None = None
+        planned = len(grid_sc) + len(random_sc)
+        site = f"{call.caller}() {call.file}:{call.line}"
         try:
             for n, (sc, sample) in enumerate(
                     [(s, None) for s in grid_sc] + [(s, k) for k, s in enumerate(random_sc)]):
-                if n % 2000 == 0:
-                    progress.note(f"{call.caller}() -> free_pgtables(): model scenario {n}")
+                if n % 250 == 0:
+                    progress.layouts(site, n, planned)
                 for o in runner.run(sc, sample):
                     ran += 1
                     ran_random += sample is not None

@@ -45,6 +45,7 @@ class DiffRow:
     code: Markup
     anchor: str
     comments: list[ReviewComment] = field(default_factory=list)
+    linked: bool = False  # a finding links here: the row needs its id
     account: LineAccount | None = None  # changed lines: what accounts for it
 
     @property
