@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.csource.kernel_tree import git
-from tests.equivalence.test_check_e2e import EQ, check, only_patch, verdicts
+from tests.equivalence.test_check_e2e import EQ, only_patch, verdicts
+
+
+def check(source: Path, *extra: str) -> tuple[int, dict]:
+    """``check`` with ``--strict``: an unproved claim is an error, so exit 1 means unproved."""
+    from tests.equivalence.test_check_e2e import check as plain
+
+    return plain(source, "--strict", *extra)
 
 
 def xalloc_tree(tmp_path: Path) -> Path:
