@@ -37,7 +37,7 @@ def decode(data: bytes) -> str:
 
 @dataclass
 class TreeView:
-    """A read-only view of a git tree with the series applied in memory.
+    """A read-only view of a git tree with the series applied on a scratch index.
 
     ``text(path, after=k)`` is the file as it is after the first *k*
     patches (k = 0: the base); ``None`` when it does not exist there.
@@ -310,7 +310,7 @@ def _blob_base(repo: object, blobs: dict[str, str]) -> tuple[str, str, dict[str,
 
 
 def open_tree(options: CheckOptions, series: Series) -> TreeView:
-    """Open the git checkout ``options.tree`` and apply *series* to it in memory.
+    """Open the git checkout ``options.tree`` and apply *series* to it out of sight.
 
     The base is ``--base`` if given, else the series' ``base-commit:``, else
     the blob ids of the diffs' ``index`` lines, else HEAD.  Raises
