@@ -103,13 +103,13 @@ def summary(series: Series, padded: LineMap) -> object:
             if p.nfc
             else None
         )
-        # the accounting numbers lines as the diff does: the padding changes nothing
+        # the accounting numbers lines as the diff does: the padding changes nothing.
+        # Its notes are left out: whether a tree window's 40 lines of context
+        # begin inside a comment (a note, and an assumption) moves with the padding
         accounting = [
-            (a.file, a.side, a.line, a.text, a.kind, a.by, a.verdict, _text(padded, a.note or ""))
-            for a in p.accounting
+            (a.file, a.side, a.line, a.text, a.kind, a.by, a.verdict) for a in p.accounting
         ]
-        assumptions = [_text(padded, a) for a in p.assumptions]
-        patches.append((p.index, p.mode, nfc, sites, changes, accounting, assumptions))
+        patches.append((p.index, p.mode, nfc, sites, changes, accounting))
     findings = sorted(
         (f.check, f.severity, f.file, repr(_line(padded, f.file, f.line)), _text(padded, f.message))
         for f in series.all_findings()
