@@ -161,3 +161,22 @@ def test_a_patch_for_another_tree_is_refused_in_gits_words(tmp_path: Path) -> No
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_the_diffs_blobs_on_top_of_head(tmp_path: Path) -> None:
+    """No commit holds the blobs the diffs name, but the object store does:
+    they go into the scratch index in place of HEAD's."""
+    repo, patches = three_patches(tmp_path)
+    (repo / "lib/calc.c").write_text("int unrelated;\n")
+    git(repo, "commit", "-q", "-am", "calc.c replaced")
+    # history rewritten: the base commit's blobs stay in the store, unreachable
+    git(repo, "checkout", "-q", "--orphan", "rewritten")
+    git(repo, "commit", "-q", "-m", "rewritten history")
+    git(repo, "branch", "-q", "-D", "main")
+    series = read_series(str(sorted(patches.iterdir())[0]), cwd=str(repo))
+    view = open_tree(CheckOptions(source="x", tree=str(repo)), series)
+    assert view.base_reason == "the blobs the diffs name, on top of HEAD"
+    assert view.failed == {}
+    assert view.text("lib/calc.c", 0) == CALC
+    assert view.text("lib/calc.c", 1) == CALC.replace(", int unused", "").replace("2, 0)", "2)")
+    view.close()
