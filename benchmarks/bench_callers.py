@@ -7,7 +7,7 @@ kernel-like C files of which K (default 20) call ``reclaim_range()``, and a
 patch that adds a parameter to it (prototype and definition only, so every
 caller is left on the old signature).  Then, in the same run:
 
-* patchscope: read the patch, apply it in memory (tree mode), analyse it and
+* patchscope: read the patch, apply it (git apply on a scratch index), analyse it and
   search the whole tree for callers (git grep + libclang on the candidates);
   it must report each of the K calls as ``caller-not-updated``;
 * spatch: a semantic patch matching every call ``reclaim_range(E)``, printing

@@ -1,23 +1,33 @@
-"""Tree mode: the series applied in memory on a git checkout.
+"""Tree mode: the series applied on a git checkout, as ``git am`` would, out of sight.
 
 The user's repository is only read: blobs come from the object database
-(through data streams, which keep every byte, unlike ``git show``), the
-series is applied to those texts in Python, and ``git grep`` runs on the base
-commit's tree object.  Worktree, index and refs are never written.
+(through data streams and ``cat-file``, which keep every byte, unlike
+``git show``), ``git apply`` applies the series to a scratch index beside it
+(see :mod:`patchscope.gitapply`), and ``git grep`` runs on the base commit's
+tree object.  Worktree, index, refs and object store are never written.
+Where each hunk really applied is kept (:meth:`TreeView.placements`): a tree
+a few commits away from the series' base has its functions elsewhere than
+the ``@@`` numbers say.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass, field
 
-from patchscope.core import CheckOptions, FileChange, Finding, Hunk, Series, Severity
+from patchscope.core import CheckOptions, FileChange, Finding, Patch, Series, Severity
 from patchscope.errors import TreeError
+from patchscope.gitapply import ApplyFailed, Placement, ScratchIndex, cat_blobs
 
 # How far back from HEAD to look for a commit holding the blobs the diffs'
 # "index" lines name, when the series names no base.
 BLOB_SEARCH_DEPTH = 200
+
+
+def _fits(lines: list[str], start: int, length: int, window: list[str]) -> bool:
+    """Whether *window* is the text of *lines* at a hunk side numbered *start*,*length*."""
+    first = start if length else start + 1  # "-N,0": the hunk goes after line N
+    return lines[first - 1 : first - 1 + len(window)] == window if first >= 1 else not window
 
 
 def decode(data: bytes) -> str:
@@ -25,60 +35,9 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
 
-class ApplyError(Exception):
-    """A hunk's old lines are not where (or anywhere near where) it says."""
-
-
-def _find_block(lines: list[str], block: list[str], expected: int, lowest: int) -> int | None:
-    """Index nearest *expected* (not below *lowest*) where *block* starts in *lines*."""
-    if not block:
-        return max(lowest, min(expected, len(lines)))
-    limit = len(lines) - len(block)
-    for distance in range(0, max(expected, len(lines)) + 1):
-        for pos in (expected - distance, expected + distance):
-            if lowest <= pos <= limit and lines[pos : pos + len(block)] == block:
-                return pos
-        if expected - distance < lowest and expected + distance > limit:
-            break
-    return None
-
-
-def apply_hunks(old_text: str, hunks: list[Hunk], path: str = "") -> str:
-    """Apply *hunks* to *old_text* like ``patch`` without fuzz.
-
-    A hunk may land away from its stated line (the search goes outward from
-    it, after the previous hunk), but its context and removed lines must
-    match exactly.  Raises :class:`ApplyError` otherwise.
-    """
-    ends_with_newline = old_text.endswith("\n") or old_text == ""
-    lines = old_text.split("\n")
-    if ends_with_newline:
-        lines.pop()
-    offset = 0
-    lowest = 0
-    for hunk in hunks:
-        old_block = hunk.old_window
-        new_block = hunk.new_window
-        # "-N,0" names the line after which to insert; otherwise the first line
-        start = hunk.old_start if hunk.old_length == 0 else hunk.old_start - 1
-        pos = _find_block(lines, old_block, start + offset, lowest)
-        if pos is None:
-            raise ApplyError(
-                f"{path}: hunk @@ -{hunk.old_start},{hunk.old_length} "
-                f"+{hunk.new_start},{hunk.new_length} @@ does not match the file"
-            )
-        lines[pos : pos + len(old_block)] = new_block
-        offset = pos - start + len(new_block) - len(old_block)
-        lowest = pos + len(new_block)
-    text = "\n".join(lines)
-    if lines and ends_with_newline:
-        text += "\n"
-    return text
-
-
 @dataclass
 class TreeView:
-    """A read-only view of a git tree with the series applied in memory.
+    """A read-only view of a git tree with the series applied on a scratch index.
 
     ``text(path, after=k)`` is the file as it is after the first *k*
     patches (k = 0: the base); ``None`` when it does not exist there.
@@ -93,19 +52,23 @@ class TreeView:
     states: dict[int, dict[str, str | None]] = field(default_factory=dict)
     failed: dict[int, str] = field(default_factory=dict)  # patch index -> why it did not apply
     findings: list[Finding] = field(default_factory=list)
+    # path -> blob id: the base has this blob there (the diffs' blobs on top of HEAD)
     _base_overrides: dict[str, str] = field(default_factory=dict)
+    _placements: dict[int, dict[str, list[Placement | None]]] = field(default_factory=dict)
+    _scratch: ScratchIndex | None = None
     _base_cache: dict[str, str | None] = field(default_factory=dict)
     _order: list[int] = field(default_factory=list)
 
     def base_text(self, path: str) -> str | None:
         """The file *path* in the base (None: not there)."""
-        if path in self._base_overrides:
-            return self._base_overrides[path]
         if path not in self._base_cache:
             self._base_cache[path] = self._read_blob(path)
         return self._base_cache[path]
 
     def _read_blob(self, path: str) -> str | None:
+        if path in self._base_overrides:
+            sha = self._base_overrides[path]
+            return decode(cat_blobs(self.root, [sha])[sha])
         commit = self.repo.commit(self.base_sha)  # type: ignore[attr-defined]
         try:
             blob = commit.tree / path
@@ -117,40 +80,26 @@ class TreeView:
 
     def prefetch(self, paths: list[str]) -> None:
         """Read the base blobs of *paths* in one go (one ``ls-tree``, one ``cat-file``)."""
-        todo = [p for p in paths if p not in self._base_cache and p not in self._base_overrides]
+        todo = [p for p in paths if p not in self._base_cache]
         if not todo:
             return
         listing = self.repo.git.ls_tree("-z", self.base_sha, "--", *todo)  # type: ignore[attr-defined]
-        shas: dict[str, str] = {}
+        shas = {p: sha for p, sha in self._base_overrides.items() if p in todo}
         for entry in listing.split("\0"):
             if not entry:
                 continue
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
             if kind == "blob":
-                shas[path] = sha
+                shas.setdefault(path, sha)
         for path in todo:
             if path not in shas:
                 self._base_cache[path] = None
         if not shas:
             return
-        done = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=self.root,
-            input="".join(f"{sha}\n" for sha in shas.values()).encode(),
-            capture_output=True,
-            check=True,
-        )
-        out = done.stdout
-        pos = 0
+        contents = cat_blobs(self.root, list(shas.values()))
         for path, sha in shas.items():
-            header_end = out.index(b"\n", pos)
-            header = out[pos:header_end].split()
-            if len(header) != 3 or header[0].decode() != sha:
-                raise TreeError(f"{self.root}: git cat-file gave {header!r} for {path}")
-            size = int(header[2])
-            self._base_cache[path] = decode(out[header_end + 1 : header_end + 1 + size])
-            pos = header_end + 1 + size + 1
+            self._base_cache[path] = decode(contents[sha])
 
     def text(self, path: str, after: int) -> str | None:
         """The file *path* after the first *after* patches of the series."""
@@ -201,49 +150,104 @@ class TreeView:
             line[len(prefix) :] if line.startswith(prefix) else line for line in out.splitlines()
         ]
 
-    def apply_series(self, series: Series) -> None:
-        """Apply each patch on top of the previous ones; a failing patch is skipped."""
-        for patch in series.patches:
-            after = patch.index - 1
-            try:
-                self.states[patch.index] = self._apply_patch(patch.files, after)
-            except ApplyError as exc:
-                self.failed[patch.index] = str(exc)
-                self.states[patch.index] = {}
-                self.findings.append(
-                    Finding(
-                        check="patch-does-not-apply",
-                        severity=Severity.WARNING,
-                        message=f"does not apply to {self.base_sha[:12]} ({exc}); "
-                        "analysed from the mail alone",
-                        patch=patch.index,
-                    )
-                )
-            self._order.append(patch.index)
+    def placements(self, index: int, path: str) -> list[Placement | None]:
+        """Where each hunk of patch *index* for the file *path* applied (None: not known)."""
+        return self._placements.get(index, {}).get(path, [])
 
-    def _apply_patch(self, files: list[FileChange], after: int) -> dict[str, str | None]:
-        changed: dict[str, str | None] = {}
-        for fc in files:
-            if fc.is_binary:
+    def apply_series(self, series: Series) -> None:
+        """Apply each patch with ``git apply`` on top of the previous ones; a patch
+        git refuses is skipped (the next ones apply without it)."""
+        paths = sorted(
+            {
+                p
+                for patch in series.patches
+                for fc in patch.files
+                for p in (fc.path, fc.old_path)
+                if p
+            }
+        )
+        if self._scratch is None:
+            self._scratch = ScratchIndex(self.root)
+        scratch = self._scratch
+        tree = scratch.load(self.base_sha, paths, self._base_overrides)
+        for patch in series.patches:
+            self._order.append(patch.index)
+            self.states[patch.index] = {}
+            if not patch.files:
+                continue  # no diff: nothing for git to apply
+            try:
+                offsets = scratch.apply(patch.diff_text.encode("utf-8", errors="surrogateescape"))
+            except ApplyFailed as exc:
+                self._refused(patch, exc)
                 continue
-            source = fc.old_path or fc.path
-            if fc.is_new:
-                old = ""
-            else:
-                current = self.text(source, after)
-                if current is None:
-                    raise ApplyError(f"{source}: no such file in the tree")
-                old = current
-            if fc.is_deleted:
-                changed[source] = None
-                continue
-            changed[fc.path] = apply_hunks(old, fc.hunks, fc.path)
-            if fc.is_rename and source != fc.path:
-                changed[source] = None
-        return changed
+            new_tree = scratch.write_tree()
+            changed = scratch.changes(tree, new_tree)
+            contents = scratch.blobs([sha for sha in changed.values() if sha is not None])
+            self.states[patch.index] = {
+                path: None if sha is None else decode(contents[sha])
+                for path, sha in changed.items()
+            }
+            self._placements[patch.index] = {
+                fc.path: self._place(fc, offsets.get(fc.path, {}), patch.index)
+                for fc in patch.files
+                if not fc.is_binary
+            }
+            tree = new_tree
+
+    def _refused(self, patch: Patch, exc: ApplyFailed) -> None:
+        """A ``patch-does-not-apply`` finding per file git names, with the hunk."""
+        self.failed[patch.index] = str(exc)
+        by_path = {fc.path: fc for fc in patch.files} | {
+            fc.old_path: fc for fc in patch.files if fc.old_path
+        }
+        for rejection in exc.rejections:
+            fc = by_path.get(rejection.path or "")
+            hunk_no, hunk = None, None
+            if fc is not None and rejection.old_line is not None:
+                hunk_no, hunk = next(
+                    ((i, h) for i, h in enumerate(fc.hunks) if h.old_start == rejection.old_line),
+                    (None, None),
+                )
+            where = rejection.path or "the patch"
+            if hunk is not None and hunk_no is not None:
+                where += (
+                    f", hunk {hunk_no + 1} (@@ -{hunk.old_start},{hunk.old_length} "
+                    f"+{hunk.new_start},{hunk.new_length} @@)"
+                )
+            self.findings.append(
+                Finding(
+                    check="patch-does-not-apply",
+                    severity=Severity.WARNING,
+                    message=f"{where} does not apply to {self.base_sha[:12]} "
+                    f"(git apply: {rejection.reason}); this patch is analysed from the mail alone",
+                    file=rejection.path,
+                    line=hunk.new_start if hunk is not None else None,
+                    patch=patch.index,
+                )
+            )
+
+    def _place(self, fc: FileChange, offsets: dict[int, int], index: int) -> list[Placement | None]:
+        """Each hunk's place in the old and new file, from the offsets git reported,
+        checked against both texts (a hunk that cannot be found is None)."""
+        old_text = None if fc.is_new else self.text(fc.old_path or fc.path, index - 1)
+        new_text = None if fc.is_deleted else self.text(fc.path, index)
+        old_lines = old_text.split("\n") if old_text is not None else []
+        new_lines = new_text.split("\n") if new_text is not None else []
+        out: list[Placement | None] = []
+        for i, hunk in enumerate(fc.hunks):
+            shift = offsets.get(i, 0)
+            placed = Placement(hunk.old_start + shift, hunk.new_start + shift)
+            fits = _fits(old_lines, placed.old_start, hunk.old_length, hunk.old_window) and _fits(
+                new_lines, placed.new_start, hunk.new_length, hunk.new_window
+            )
+            out.append(placed if fits else None)
+        return out
 
     def close(self) -> None:
-        """Release the repository handle (GitPython keeps git processes)."""
+        """Release the repository handle (GitPython keeps git processes) and the
+        scratch index."""
+        if self._scratch is not None:
+            self._scratch.close()
         close = getattr(self.repo, "close", None)
         if close is not None:
             close()
@@ -301,12 +305,12 @@ def _blob_base(repo: object, blobs: dict[str, str]) -> tuple[str, str, dict[str,
             return None
         if obj.type != "blob":
             return None
-        overrides[path] = decode(obj.data_stream.read())
+        overrides[path] = str(obj.hexsha)
     return head.hexsha, "the blobs the diffs name, on top of HEAD", overrides
 
 
 def open_tree(options: CheckOptions, series: Series) -> TreeView:
-    """Open the git checkout ``options.tree`` and apply *series* to it in memory.
+    """Open the git checkout ``options.tree`` and apply *series* to it out of sight.
 
     The base is ``--base`` if given, else the series' ``base-commit:``, else
     the blob ids of the diffs' ``index`` lines, else HEAD.  Raises

@@ -11,8 +11,9 @@ import pytest
 
 from patchscope.core import CheckOptions, Series
 from patchscope.errors import TreeError
+from patchscope.gitapply import Placement
 from patchscope.series import read_series
-from patchscope.tree import ApplyError, TreeView, apply_hunks, open_tree
+from patchscope.tree import TreeView, open_tree
 from tests.csource.kernel_tree import SEED_MBOX, SEED_PATCH, analyse, apply_mail, git
 
 FILES = [
@@ -110,9 +111,9 @@ def test_a_patch_that_does_not_apply_is_a_finding(kernel_tree: Callable[..., Pat
     apply_mail(repo, SEED_PATCH)  # already applied: the context no longer matches
     series = analyse(SEED_MBOX, repo)
     (patch,) = series.patches
-    assert [f.check for f in patch.findings if f.check == "patch-does-not-apply"] == [
-        "patch-does-not-apply"
-    ]
+    refused = [f for f in patch.findings if f.check == "patch-does-not-apply"]
+    assert sorted(f.file or "" for f in refused) == sorted(FILES)  # git names each file
+    assert all("hunk 1 (@@" in f.message for f in refused)
     assert patch.mode == "mbox"
     assert len(patch.call_sites) == 3  # analysed from the mail instead
 
@@ -123,15 +124,48 @@ def test_not_a_git_checkout(tmp_path: Path) -> None:
         open_tree(CheckOptions(source="x", tree=str(tmp_path)), series)
 
 
-def test_apply_hunks_searches_outward_and_refuses_mismatches() -> None:
-    series = read_series(str(SEED_PATCH), cwd=".")
-    fc = next(f for f in series.patches[0].files if f.path == "mm/mmap.c")
-    hunk = fc.hunks[0]
-    old = "\n".join(["/* x */"] * 40 + hunk.old_window + ["/* y */"]) + "\n"
-    new = apply_hunks(old, [hunk], "mm/mmap.c")  # 1271 lines away from line 1311
-    assert new == "\n".join(["/* x */"] * 40 + hunk.new_window + ["/* y */"]) + "\n"
-    with pytest.raises(ApplyError):
-        apply_hunks(old.replace("true);", "false);"), [hunk], "mm/mmap.c")
+def drop_padding(repo: Path, path: str, count: int) -> None:
+    """Commit *repo* with *count* lines of the fixture padding of *path* removed."""
+    lines = (repo / path).read_text().split("\n")
+    first = lines.index(" *", 10)
+    assert lines[first : first + count] == [" *"] * count
+    del lines[first : first + count]
+    (repo / path).write_text("\n".join(lines))
+    git(repo, "commit", "-q", "-am", f"{path}: shorter")
+
+
+def test_git_applies_a_hunk_far_from_its_line(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    drop_padding(repo, "mm/mmap.c", 40)
+    series, view = open_seed(repo)
+    index = series.patches[0].index
+    reference = kernel_tree()
+    drop_padding(reference, "mm/mmap.c", 40)
+    apply_mail(reference, SEED_PATCH)
+    assert view.failed == {}
+    for path in FILES:
+        assert view.text(path, index) == (reference / path).read_text()
+    # @@ -1311,7 +1311,7 @@ landed 40 lines up; the others where they say
+    assert view.placements(index, "mm/mmap.c") == [Placement(1271, 1271)]
+    vma = next(f for f in series.patches[0].files if f.path == "mm/vma.c")
+    assert view.placements(index, "mm/vma.c") == [
+        Placement(h.old_start, h.new_start) for h in vma.hunks
+    ]
+    view.close()
+
+
+def test_a_refused_hunk_is_named_with_gits_reason(kernel_tree: Callable[..., Path]) -> None:
+    repo = kernel_tree()
+    mmap = repo / "mm/mmap.c"
+    mmap.write_text(mmap.read_text().replace("USER_PGTABLES_CEILING, true);", "0, true);"))
+    git(repo, "commit", "-q", "-am", "mm: another ceiling")
+    series = analyse(SEED_MBOX, repo)
+    (patch,) = series.patches
+    (refused,) = [f for f in patch.findings if f.check == "patch-does-not-apply"]
+    assert refused.file == "mm/mmap.c" and refused.line == 1311
+    assert "mm/mmap.c, hunk 1 (@@ -1311,7 +1311,7 @@) does not apply" in refused.message
+    assert "git apply: patch failed: mm/mmap.c:1311" in refused.message
+    assert patch.mode == "mbox" and len(patch.call_sites) == 3  # the mail's analysis instead
 
 
 def test_new_renamed_and_deleted_files(tmp_path: Path) -> None:

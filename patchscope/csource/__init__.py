@@ -2,7 +2,8 @@
 
 Three modes, chosen by what is available and named on each patch:
 ``mbox`` reads only the hunks' windows; ``tree`` parses the whole old and new
-files of a git checkout with the series applied in memory; ``tree-whole``
+files of a git checkout with the series applied by ``git apply`` out of sight
+(a scratch index, see :mod:`patchscope.gitapply`); ``tree-whole``
 adds every caller of each changed function anywhere in the tree.
 """
 

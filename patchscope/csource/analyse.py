@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from patchscope.core import (
     AnalysisMode,
     Declaration,
+    FileChange,
     Finding,
-    Hunk,
     Patch,
     Severity,
     SignatureChange,
@@ -32,7 +32,7 @@ from patchscope.csource.windows import (
     tree_windows,
     visible_body,
 )
-from patchscope.tree import TreeView
+from patchscope.tree import Placement, TreeView
 
 
 @dataclass
@@ -67,21 +67,14 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
         fc.tree_windows = tree_windows(old_text, new_text)
-        old_lines = old_text.split("\n") if old_text is not None else None
-        new_lines = new_text.split("\n") if new_text is not None else None
-        shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
-        for h in fc.hunks:
-            if old_lines is not None:
-                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
-                shift_old = (h.tree_old_start or h.old_start) - h.old_start
-            if new_lines is not None:
-                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
-                shift_new = (h.tree_new_start or h.new_start) - h.new_start
+        place_hunks(fc, tree.placements(patch.index, fc.path), old_text, new_text)
         if old_text is not None:
-            unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, fc.hunks, "old"))
+            spans = [(h.tree_old_start, h.old_length) for h in fc.hunks]
+            unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, spans))
             unit.old_parsed = ctx.parse(old_path, old_text)
         if new_text is not None:
-            unit.new = Source(fc.path, new_text, regions=hunk_regions(new_text, fc.hunks, "new"))
+            spans = [(h.tree_new_start, h.new_length) for h in fc.hunks]
+            unit.new = Source(fc.path, new_text, regions=hunk_regions(new_text, spans))
             unit.new_parsed = ctx.parse(fc.path, new_text)
         units.append(unit)
     return units
@@ -93,18 +86,45 @@ DECL_LINES_ABOVE = 20
 DECL_LINES_BELOW = 5
 
 
-def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int]]:
-    """Byte regions of *text* around the hunks' lines on *side*: where declarators
-    the patch changes can be."""
+def place_hunks(
+    fc: FileChange, placed: list[Placement | None], old_text: str | None, new_text: str | None
+) -> None:
+    """Set each hunk's ``tree_old_start`` / ``tree_new_start``: where git applied it
+    (a tree a few commits away from the series' base has it elsewhere than its
+    ``@@`` numbers), else where its window stands nearest to that, after the
+    previous hunk's shift."""
+    old_lines = old_text.split("\n") if old_text is not None else None
+    new_lines = new_text.split("\n") if new_text is not None else None
+    shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
+    for i, h in enumerate(fc.hunks):
+        p = placed[i] if i < len(placed) else None
+        if p is not None:
+            h.tree_old_start, h.tree_new_start = p.old_start, p.new_start
+        else:
+            if old_lines is not None:
+                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
+            if new_lines is not None:
+                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
+        shift_old = (h.tree_old_start or h.old_start) - h.old_start
+        shift_new = (h.tree_new_start or h.new_start) - h.new_start
+
+
+def hunk_regions(text: str, spans: list[tuple[int | None, int]]) -> list[tuple[int, int]]:
+    """Byte regions of *text* around the hunks' lines: where declarators the patch
+    changes can be.
+
+    *spans*: per hunk, its start and line count in *text* (where it applied,
+    not what its ``@@`` line says); a start of None (not known) stands for the
+    whole text.
+    """
     data = text.encode("utf-8", errors="surrogateescape")
     starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
     regions = []
-    for h in hunks:
-        if side == "old":
-            first, count = (h.tree_old_start or h.old_start), h.old_length
-        else:
-            first, count = (h.tree_new_start or h.new_start), h.new_length
-        lo = max(first - DECL_LINES_ABOVE, 1)
+    for first, count in spans:
+        if first is None:
+            regions.append((0, len(data)))
+            continue
+        lo = min(max(first - DECL_LINES_ABOVE, 1), len(starts))
         hi = min(first + count + DECL_LINES_BELOW, len(starts))
         regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))
     return regions
