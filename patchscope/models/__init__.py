@@ -61,11 +61,15 @@ def forget_caches() -> None:
     call sites (and so across checks in one process).  Benchmarks call this
     so that each timed run does the work a fresh ``patchscope check`` does.
     """
-    from patchscope.models import free_pgtables, scenarios
+    from patchscope.models import fast, free_pgtables, scenarios
 
     scenarios._GRIDS.clear()
     scenarios._RANDOM.clear()
     free_pgtables._SHARED.clear()
+    free_pgtables._SCANS.clear()
+    free_pgtables._ROLES.clear()
+    fast._ROWS.clear()
+    fast._CODE.clear()
 
 
 __all__ = ["KernelModel", "ModelResult", "find_model", "forget_caches", "register"]
