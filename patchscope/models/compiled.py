@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from patchscope.arch import ArchProfile
 from patchscope.equivalence.cexpr import (
     Binary,
-    EvalError,
     Cond,
+    EvalError,
     Expr,
-    IntValue,
     Member,
     Name,
-    Num,
     PtrValue,
     Unary,
     chain_text,
@@ -38,11 +36,11 @@ from patchscope.equivalence.cexpr import (
 from patchscope.equivalence.ctypes import CType, int_type, ulong_type, usual_conversion
 from patchscope.equivalence.expr_ast import COMPARISONS
 
-# Kinds of a compiled value.  U: unsigned long (normalised); I: a C int that is
+# Kinds of a compiled value.  U: unsigned long (normalised); B: a C int that is
 # 0 or 1 (comparisons, !, &&, ||); VMA: a Vma or None; VMS: the munmap state
 # (never NULL); NU: an int or None (a plain member read through a NULL pointer
 # gives None, as read_chain does).
-U, I, VMA, VMS, NU = "u", "i", "vma", "vms", "nu"
+U, B, VMA, VMS, NU = "u", "i", "vma", "vms", "nu"
 C = "c"  # a constant integer of any C type (Code.ctype); its source is its value
 
 # struct vma_munmap_struct fields (binding.Vms) and their kinds
@@ -101,7 +99,7 @@ class Translator:
         c = self.c(e)
         if c.kind == C:  # evaluate() returns profile.wrap(value)
             return Code(repr(self.profile.wrap(int(c.src))), U, self.ulong, True)
-        return c  # U is normalised, I is 0 or 1: both are their own wrap
+        return c  # U is normalised, B is 0 or 1: both are their own wrap
 
     def read(self, e: Expr) -> Code:
         """read_chain: a name, then fields; a field of None is None."""
@@ -113,10 +111,10 @@ class Translator:
         assert isinstance(e, Member)
         base = self.read(e.base)
         if base.kind == VMS:
-            kind = VMS_FIELDS.get(e.field)
-            if kind is None:
+            field_kind = VMS_FIELDS.get(e.field)
+            if field_kind is None:
                 raise Unsupported(f"field {e.field} of the munmap state")
-            return Code(f"{base.src}.{e.field}", kind)
+            return Code(f"{base.src}.{e.field}", field_kind)
         if base.kind == VMA:
             idx = VMA_FIELDS.get(e.field)
             if idx is None:
@@ -152,10 +150,11 @@ class Translator:
         if isinstance(e, Member):
             base = self.c(e.base)
             if base.kind == VMS:
-                kind = VMS_FIELDS.get(e.field)
-                if kind is None:
+                field_kind = VMS_FIELDS.get(e.field)
+                if field_kind is None:
                     raise Unsupported(f"field {e.field} of the munmap state")
-                return Code(f"{base.src}.{e.field}", kind, self.ulong if kind == U else None)
+                return Code(f"{base.src}.{e.field}", field_kind,
+                            self.ulong if field_kind == U else None)
             if base.kind == VMA:
                 idx = VMA_FIELDS.get(e.field)
                 if idx is None:
@@ -183,14 +182,14 @@ class Translator:
         if c.const:
             assert c.ctype is not None
             return repr(self.ulong.normalise(int(c.src)))
-        if c.kind in (U, I):
-            return c.src  # U normalised; I is 0 or 1
+        if c.kind in (U, B):
+            return c.src  # U normalised; B is 0 or 1
         raise Unsupported(f"a {c.kind} value used as an integer")
 
     def unary(self, e: Unary) -> Code:
         v = self.c(e.operand)
         if e.op == "!":
-            return Code(f"(0 if {self.truth(v)} else 1)", I, self.int)
+            return Code(f"(0 if {self.truth(v)} else 1)", B, self.int)
         if v.kind != U:
             raise Unsupported(f"unary {e.op} on a {v.kind} value")
         if e.op == "+":
@@ -204,11 +203,11 @@ class Translator:
     def binary(self, e: Binary) -> Code:
         op = e.op
         if op in ("&&", "||"):
-            a, b = self.truth(self.c(e.left)), self.truth(self.c(e.right))
+            left, right = self.truth(self.c(e.left)), self.truth(self.c(e.right))
             py = "and" if op == "&&" else "or"
-            return Code(f"(1 if ({a} {py} {b}) else 0)", I, self.int)
+            return Code(f"(1 if ({left} {py} {right}) else 0)", B, self.int)
         a, b = self.c(e.left), self.c(e.right)
-        if a.kind not in (U, I, C) or b.kind not in (U, I, C):
+        if a.kind not in (U, B, C) or b.kind not in (U, B, C):
             raise Unsupported(f"{op} on a {a.kind} and a {b.kind} value")
         assert a.ctype is not None and b.ctype is not None
         if op in ("<<", ">>"):
@@ -225,7 +224,7 @@ class Translator:
             raise Unsupported(f"{op} in {t.name} arithmetic")
         x, y = self.as_ulong(a), self.as_ulong(b)
         if op in COMPARISONS:
-            return Code(f"(1 if {x} {op} {y} else 0)", I, self.int)
+            return Code(f"(1 if {x} {op} {y} else 0)", B, self.int)
         if op in ("+", "-", "*"):
             return Code(f"(({x} {op} {y}) & {self.mask})", U, self.ulong)
         if op in ("&", "|", "^"):
@@ -241,7 +240,7 @@ class Translator:
             self.in_cond -= 1
         if a.kind == VMA and b.kind == VMA and not (a.const or b.const):
             return Code(f"({a.src} if {t} else {b.src})", VMA)
-        if a.kind not in (U, I, C) or b.kind not in (U, I, C):
+        if a.kind not in (U, B, C) or b.kind not in (U, B, C):
             raise Unsupported(f"a conditional of a {a.kind} and a {b.kind} value")
         assert a.ctype is not None and b.ctype is not None
         if usual_conversion(a.ctype, b.ctype, self.profile) != self.ulong or \

@@ -32,11 +32,11 @@ from patchscope.arch import ArchProfile
 from patchscope.models.binding import Binder, Vms
 from patchscope.models.compiled import (
     NU,
-    U,
     VMA,
     VMS,
     Fallback,
     Translator,
+    U,
     Unsupported,
     not_none,
     null,
@@ -128,9 +128,10 @@ def _side_source(tr: Translator, binder: Binder, side: int, roles: SideRoles,
     return lines, first_var, f"({', '.join(values)}, {warn})"
 
 
-def source(binder: Binder, roles: Roles, profile: ArchProfile) -> str:
+def source(binder: Binder, roles: Roles, profile: ArchProfile, every: bool = False) -> str:
     """The pass of one call site as Python source (the same text for the same
-    expressions: call sites with the same text share one pass)."""
+    expressions: call sites with the same text share one pass).  *every*:
+    keep the inputs of every scenario, not only of those that differ (tests)."""
     if binder.free:
         raise Unsupported("free caller names")
     tr = Translator(profile, dict(CALLER))
@@ -170,7 +171,7 @@ def source(binder: Binder, roles: Roles, profile: ArchProfile) -> str:
         f"{ind}valid.append(True)",
         f"{ind}if nv[4]:",
         f"{ind}    warns.append(k)",
-        f"{ind}if ov != nv or {old_first} != {new_first}:",
+        f"{ind}if {'True' if every else f'ov != nv or {old_first} != {new_first}'}:",
         f"{ind}    differ.append((k, start, {old_first}, ov, {new_first}, nv))",
         "    return valid, warns, differ",
     ]
