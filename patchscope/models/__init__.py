@@ -3,7 +3,8 @@
 The equivalence stage asks :func:`find_model` for the model of a changed
 function and runs each call site's old and new arguments through it
 (:meth:`KernelModel.check_call`).  A new modelled routine is one new module
-that subclasses :class:`KernelModel` and is listed in ``_MODULES``.
+that subclasses :class:`KernelModel` and is listed in ``_MODULES`` under its
+function.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ class KernelModel:
 
 
 _REGISTRY: dict[str, KernelModel] = {}
-_MODULES = ("patchscope.models.free_pgtables",)
+# function -> the module that registers its model, imported when a call site
+# of that function first asks for it (a series that changes no modelled
+# function never loads a model)
+_MODULES = {"free_pgtables": "patchscope.models.free_pgtables"}
 
 
 def register(model: KernelModel) -> KernelModel:
@@ -48,9 +52,9 @@ def register(model: KernelModel) -> KernelModel:
 
 def find_model(change: SignatureChange) -> KernelModel | None:
     """The model of *change*'s function, or None when it is not modelled."""
-    if not _REGISTRY:
-        for name in _MODULES:
-            importlib.import_module(name)
+    module = _MODULES.get(change.function)
+    if module is not None and change.function not in _REGISTRY:
+        importlib.import_module(module)
     return _REGISTRY.get(change.function)
 
 
