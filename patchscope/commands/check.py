@@ -5,13 +5,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from patchscope.core import CheckOptions, Series, Severity
 from patchscope.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from patchscope.core import CheckOptions, Series
+
+
+def _color(args: argparse.Namespace) -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and args.output_format == "text"
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
-    stdout_tty = sys.stdout.isatty()
+    from patchscope.core import CheckOptions
+
     return CheckOptions(
         source=args.source,
         tree=args.tree,
@@ -23,7 +31,7 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         jobs=args.jobs,
         output_format=args.output_format,
         html=args.html,
-        color=stdout_tty and "NO_COLOR" not in os.environ and args.output_format == "text",
+        color=_color(args),
         progress=sys.stderr.isatty() and args.output_format in ("text", "json"),
     )
 
@@ -50,19 +58,43 @@ def check_series(options: CheckOptions) -> Series:
 
 
 def exit_code(series: Series) -> int:
+    from patchscope.core import Severity
+
     if any(f.severity is Severity.ERROR for f in series.all_findings()):
         return EXIT_FINDINGS
     return EXIT_OK
 
 
+def _cache_key(args: argparse.Namespace) -> str | None:
+    """The output cache's key for this check (see :mod:`patchscope.cache`), or None.
+    Read from the arguments: a hit imports nothing of the pipeline."""
+    if args.no_cache or args.tree or args.html:
+        return None
+    from patchscope import cache
+
+    return cache.output_key(args.source, {
+        "format": args.output_format, "arch": args.arch, "scenarios": args.scenarios,
+        "seed": args.seed, "color": _color(args), "source": args.source})
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.compile_commands and not args.tree:
+        raise UsageError("--compile-commands needs --tree")
+    if args.base and not args.tree:
+        raise UsageError("--base needs --tree")
+    key = _cache_key(args)
+    if key is not None:
+        from patchscope import cache
+
+        hit = cache.get(key)
+        if hit is not None:
+            stored_code, stored = hit.split(b"\n", 1)
+            sys.stdout.write(stored.decode("utf-8"))
+            sys.stdout.flush()
+            return int(stored_code)
     from patchscope.render import render
 
     options = options_from_args(args)
-    if options.compile_commands and not options.tree:
-        raise UsageError("--compile-commands needs --tree")
-    if options.base and not options.tree:
-        raise UsageError("--base needs --tree")
     if options.html:
         from patchscope.render.html import html_target
 
@@ -72,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
         from patchscope.render.html import write_html
 
         write_html(series, options, options.html)
-    sys.stdout.write(render(series, options))
+    text = render(series, options)
+    code = exit_code(series)
+    if key is not None:
+        cache.put(key, f"{code}\n".encode() + text.encode("utf-8"))
+    sys.stdout.write(text)
     sys.stdout.flush()
-    return exit_code(series)
+    return code
