@@ -193,6 +193,19 @@ def compiled_pass(src: str, rows: Sequence[Row]) -> Pass | None:
                                for k, s, of, ov, nf, nv in differ])
 
 
+def same_walk(sc: Scenario, inp: Inputs) -> bool:
+    """Whether old and new walk, gather and free alike without running the loop:
+    they differ at most in the mas_find() bounds, and every bound is at or past
+    the walk's start and the last entry of the tree, where ``mas_find`` cannot
+    tell bounds apart (it only compares them with those).  The WARN aside."""
+    ov, nv = inp.old, inp.new
+    if (inp.old_first, ov.floor, ov.ceiling) != (inp.new_first, nv.floor, nv.ceiling):
+        return False
+    last = sc.vmas[-1].vm_start if sc.tree == MM else sc.last - sc.first
+    reach = max(inp.start, last)
+    return min(ov.first_bound, ov.gather_bound, nv.first_bound, nv.gather_bound) >= reach
+
+
 def observations(runner: object, sc: Scenario, inp: Inputs) -> tuple[Observation, Observation]:
     """Old and new observations of one differing scenario, as the reference runs them."""
     from patchscope.models.free_pgtables import Runner

@@ -295,7 +295,14 @@ def _index_scan(runner: Runner, profile: ArchProfile, src: str, grid_sc: tuple[S
     behaves = found = None
     for part, offset, scs in ((passes[0], 0, grid_sc), (passes[1], n_grid, random_sc)):
         for inp in part.differ:
-            old, new = fast.observations(runner, scs[inp.index], inp)
+            if fast.same_walk(scs[inp.index], inp):
+                if inp.old.warn == inp.new.warn:
+                    continue
+                # the same walk: the observations differ in the WARN alone
+                old = Observation((), (), (), inp.old.warn)
+                new = Observation((), (), (), inp.new.warn)
+            else:
+                old, new = fast.observations(runner, scs[inp.index], inp)
             what = cx.difference(old, new, runner.geo.spans)
             if what is None:
                 continue

@@ -16,6 +16,7 @@ from patchscope.models import fast
 from patchscope.models import free_pgtables as fp
 from patchscope.models.binding import Binder
 from patchscope.models.compiled import Unsupported
+from patchscope.models.free_pgtables import _acts
 from patchscope.models.maple import Vma
 from patchscope.models.roles import establish
 from patchscope.models.scenarios import (
@@ -77,6 +78,7 @@ def _compare(runner: fp.Runner, scenarios: tuple[Scenario, ...], profile: ArchPr
     assert got is not None
     by_index = {inp.index: inp for inp in got.differ}
     counted = 0
+    same_walks: list[int] = []
     for k, sc in enumerate(scenarios):
         outs = runner.run(sc)
         assert got.valid[k] == bool(outs), sc
@@ -94,6 +96,9 @@ def _compare(runner: fp.Runner, scenarios: tuple[Scenario, ...], profile: ArchPr
         assert inp.old == runner._callee(roles.old, o.old_args)
         assert inp.new == runner._callee(roles.new, o.new_args)
         assert fast.observations(runner, sc, inp) == (o.old, o.new)
+        if fast.same_walk(sc, inp):
+            assert _acts(o.old) == _acts(o.new)
+            same_walks.append(k)
     return counted
 
 
