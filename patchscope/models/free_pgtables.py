@@ -231,11 +231,15 @@ def _reference_scan(runner: Runner, call: CallSite, grid_sc: tuple[Scenario, ...
 # set it to compare the two.
 ENGINE = "fast"
 _IndexScan = tuple[int, int, tuple[int, str] | None, int | None]
-_SCANS: dict[tuple[object, ...], _IndexScan] = {}
+# pass results by what decides them, with the changes whose call sites used
+# them: a verdict says it shared a run only with a call site of its own patch,
+# so that the output never depends on what the process checked before
+_SCANS: dict[tuple[object, ...], tuple[_IndexScan, list[SignatureChange]]] = {}
 
 
-def _fast_scan(runner: Runner, profile: ArchProfile, grid_sc: tuple[Scenario, ...],
-               random_sc: tuple[Scenario, ...], settings: tuple[int, int]) -> Scan | None:
+def _fast_scan(runner: Runner, change: SignatureChange, profile: ArchProfile,
+               grid_sc: tuple[Scenario, ...], random_sc: tuple[Scenario, ...],
+               settings: tuple[int, int]) -> Scan | None:
     """The scan the reference makes, from :mod:`.fast`'s compiled pass; None
     where the fast engine does not apply."""
     from patchscope.models import fast
@@ -246,15 +250,17 @@ def _fast_scan(runner: Runner, profile: ArchProfile, grid_sc: tuple[Scenario, ..
     except Unsupported:
         return None
     key = (src, repr(profile), runner.binder.trees, len(grid_sc), settings)
-    shared = key in _SCANS
-    if not shared:
+    if key not in _SCANS:
         found = _index_scan(runner, profile, src, grid_sc, random_sc)
         if found is None:
             return None
         if len(_SCANS) > 256:
             _SCANS.clear()
-        _SCANS[key] = found
-    ran, ran_random, diff, warn_at = _SCANS[key]
+        _SCANS[key] = (found, [])
+    (ran, ran_random, diff, warn_at), users = _SCANS[key]
+    shared = any(c is change for c in users)
+    if not shared:
+        users.append(change)
     n_grid = len(grid_sc)
 
     def outcome(i: int) -> tuple[Scenario, Outcome]:
@@ -370,7 +376,8 @@ class FreePgtablesModel(KernelModel):
         try:
             scan = None
             if ENGINE == "fast":
-                scan = _fast_scan(runner, profile, grid_sc, random_sc, (scenarios, seed))
+                scan = _fast_scan(runner, change, profile, grid_sc, random_sc,
+                                  (scenarios, seed))
             if scan is None:
                 scan = _reference_scan(runner, call, grid_sc, random_sc, progress)
         except EvalError as exc:
