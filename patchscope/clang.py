@@ -79,8 +79,14 @@ def clang_tokenize(text: str, *, comments: bool = True) -> list[Token]:
 
     Works on fragments (a hunk window, an argument, an expression): the lexer
     does not care whether the text is a whole translation unit.  Offsets are
-    byte offsets into ``text.encode()``.
+    byte offsets into ``text.encode()``.  The same text is lexed once per
+    process (bodies and call contexts recur across call sites and patches).
     """
+    return list(_tokenize(text, comments))
+
+
+@functools.lru_cache(maxsize=512)
+def _tokenize(text: str, comments: bool) -> tuple[Token, ...]:
     path = "fragment.c"
     tu = index().parse(
         path,
@@ -108,4 +114,4 @@ def clang_tokenize(text: str, *, comments: bool = True) -> list[Token]:
                 column=ext.start.column,
             )
         )
-    return out
+    return tuple(out)

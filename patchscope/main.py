@@ -206,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the random layouts (default 1)",
     )
     check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache of earlier results "
+        "($XDG_CACHE_HOME/patchscope, default ~/.cache/patchscope)",
+    )
+    check.add_argument(
         "--jobs",
         type=_positive,
         default=1,

@@ -99,10 +99,34 @@ def _readable_compile_commands(path: str) -> None:
         raise InputError(path, str(err)) from None
 
 
+def _cache_key(args: argparse.Namespace, options: CheckOptions) -> str | None:
+    """The output cache's key for this check (see :mod:`patchscope.cache`), or None:
+    only one mail, mailbox or directory, checked without a tree or an HTML page."""
+    if args.no_cache or options.tree or options.html or len(options.sources or ()) > 1:
+        return None
+    from patchscope import cache
+
+    return cache.output_key(options.source, {
+        "format": options.output_format, "arch": options.arch,
+        "scenarios": options.scenarios, "seed": options.seed, "color": options.color,
+        "quiet": options.quiet, "width": options.width, "strict": options.strict,
+        "ignore": sorted(options.ignore), "source": options.source})
+
+
 def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    key = _cache_key(args, options)
+    if key is not None:
+        from patchscope import cache
+
+        hit = cache.get(key)
+        if hit is not None:
+            stored_code, stored = hit.split(b"\n", 1)
+            sys.stdout.write(stored.decode("utf-8"))
+            sys.stdout.flush()
+            return int(stored_code)
     from patchscope.render import render
 
-    options = options_from_args(args)
     if options.compile_commands and not options.tree:
         raise UsageError("--compile-commands needs --tree")
     if options.base and not options.tree:
@@ -119,6 +143,12 @@ def run(args: argparse.Namespace) -> int:
         from patchscope.render.html import write_html
 
         write_html(series, options, options.html)
-    sys.stdout.write(render(series, options))
+    text = render(series, options)
+    code = exit_code(series)
+    if key is not None:
+        from patchscope import cache
+
+        cache.put(key, f"{code}\n".encode() + text.encode("utf-8"))
+    sys.stdout.write(text)
     sys.stdout.flush()
-    return exit_code(series)
+    return code

@@ -12,8 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import z3
+from patchscope.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import z3
+else:  # imported when a proof first reaches the solver
+    z3 = lazy_module("z3")
 
 from patchscope.arch import ArchProfile
 from patchscope.cexpr.ceval import macro_type

@@ -43,7 +43,10 @@ class KernelModel:
 
 
 _REGISTRY: dict[str, KernelModel] = {}
-_MODULES = ("patchscope.models.free_pgtables",)
+# function -> the module that registers its model, imported when a call site
+# of that function first asks for it (a series that changes no modelled
+# function never loads a model)
+_MODULES = {"free_pgtables": "patchscope.models.free_pgtables"}
 
 
 def register(model: KernelModel) -> KernelModel:
@@ -54,9 +57,9 @@ def register(model: KernelModel) -> KernelModel:
 
 def find_model(change: SignatureChange) -> KernelModel | None:
     """The model of *change*'s function, or None when it is not modelled."""
-    if not _REGISTRY:
-        for name in _MODULES:
-            importlib.import_module(name)
+    module = _MODULES.get(change.function)
+    if module is not None and change.function not in _REGISTRY:
+        importlib.import_module(module)
     return _REGISTRY.get(change.function)
 
 
@@ -67,11 +70,15 @@ def forget_caches() -> None:
     call sites (and so across checks in one process).  Benchmarks call this
     so that each timed run does the work a fresh ``patchscope check`` does.
     """
-    from patchscope.models import free_pgtables, scenarios
+    from patchscope.models import fast, free_pgtables, scenarios
 
     scenarios._GRIDS.clear()
     scenarios._RANDOM.clear()
     free_pgtables._SHARED.clear()
+    free_pgtables._SCANS.clear()
+    free_pgtables._ROLES.clear()
+    fast._ROWS.clear()
+    fast._CODE.clear()
 
 
 __all__ = ["KernelModel", "ModelResult", "find_model", "forget_caches", "register"]

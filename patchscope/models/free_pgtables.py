@@ -184,6 +184,174 @@ def _acts(obs: Observation) -> tuple[object, ...]:
     return (obs.unlinked, obs.pgd_calls, obs.freed)
 
 
+@dataclass
+class Scan:
+    """What a pass over a call site's scenarios found: the counts, the first
+    difference (one in what the calls do if any, else the WARN alone) and the
+    first scenario where the new WARN fires."""
+
+    ran: int
+    ran_random: int
+    found: tuple[Scenario, Outcome, str] | None
+    warned: tuple[Scenario, Outcome] | None
+    shared: bool = False
+
+
+def _reference_scan(runner: Runner, call: CallSite, grid_sc: tuple[Scenario, ...],
+                    random_sc: tuple[Scenario, ...], progress: Progress) -> Scan:
+    """The reference: every scenario bound, evaluated and run, in order."""
+    ran = ran_random = 0
+    found: tuple[Scenario, Outcome, str] | None = None
+    behaves: tuple[Scenario, Outcome, str] | None = None
+    warned: tuple[Scenario, Outcome] | None = None
+    planned = len(grid_sc) + len(random_sc)
+    site = f"{call.caller}() {call.file}:{call.line}"
+    for n, (sc, sample) in enumerate(
+            [(s, None) for s in grid_sc] + [(s, k) for k, s in enumerate(random_sc)]):
+        if n % 250 == 0:
+            progress.layouts(site, n, planned)
+        for o in runner.run(sc, sample):
+            ran += 1
+            ran_random += sample is not None
+            if warned is None and o.new.warn:
+                warned = (sc, o)
+            if behaves is None and o.old is not o.new:
+                what = cx.difference(o.old, o.new, runner.geo.spans)
+                if what is None:
+                    continue
+                if _acts(o.old) != _acts(o.new):
+                    behaves = (sc, o, what)
+                elif found is None:
+                    found = (sc, o, what)  # the WARN alone: kept if nothing else
+        if behaves is not None and (warned is not None or sample is not None):
+            break
+    return Scan(ran, ran_random, behaves if behaves is not None else found, warned)
+
+
+# Which engine runs the scenarios: "fast" (:mod:`.fast`, falling back to the
+# reference where it does not apply) or "reference".  Tests and the benchmark
+# set it to compare the two.
+ENGINE = "fast"
+_IndexScan = tuple[int, int, tuple[int, str] | None, int | None]
+# pass results by what decides them, with the changes whose call sites used
+# them: a verdict says it shared a run only with a call site of its own patch,
+# so that the output never depends on what the process checked before
+_SCANS: dict[tuple[object, ...], tuple[_IndexScan, list[SignatureChange]]] = {}
+
+
+def _fast_scan(runner: Runner, change: SignatureChange, profile: ArchProfile,
+               grid_sc: tuple[Scenario, ...], random_sc: tuple[Scenario, ...],
+               settings: tuple[int, int]) -> Scan | None:
+    """The scan the reference makes, from :mod:`.fast`'s compiled pass; None
+    where the fast engine does not apply."""
+    from patchscope.models import fast
+    from patchscope.models.compiled import Unsupported
+
+    try:
+        src = fast.source(runner.binder, runner.roles, profile)
+    except Unsupported:
+        return None
+    key = (src, repr(profile), runner.binder.trees, len(grid_sc), settings)
+    if key not in _SCANS:
+        found = _index_scan(runner, profile, src, grid_sc, random_sc)
+        if found is None:
+            return None
+        if len(_SCANS) > 256:
+            _SCANS.clear()
+        _SCANS[key] = (found, [])
+    (ran, ran_random, diff, warn_at), users = _SCANS[key]
+    shared = any(c is change for c in users)
+    if not shared:
+        users.append(change)
+    n_grid = len(grid_sc)
+
+    def outcome(i: int) -> tuple[Scenario, Outcome]:
+        # the reference's own outcome of the scenario found (one binding: no free names)
+        sc = grid_sc[i] if i < n_grid else random_sc[i - n_grid]
+        outs = runner.run(sc, None if i < n_grid else i - n_grid)
+        if len(outs) != 1:
+            raise RuntimeError("the fast engine and the reference disagree on a scenario")
+        return sc, outs[0]
+
+    found_out = None
+    if diff is not None:
+        sc, o = outcome(diff[0])
+        what = cx.difference(o.old, o.new, runner.geo.spans)
+        if what != diff[1]:
+            raise RuntimeError("the fast engine and the reference disagree on a scenario")
+        found_out = (sc, o, what)
+    warned = outcome(warn_at) if warn_at is not None else None
+    return Scan(ran, ran_random, found_out, warned, shared)
+
+
+def _index_scan(runner: Runner, profile: ArchProfile, src: str, grid_sc: tuple[Scenario, ...],
+                random_sc: tuple[Scenario, ...]) -> _IndexScan | None:
+    """(ran, ran among random, (index, words) of the difference, index of the
+    WARN) as the reference's loop would find them, with its early stop."""
+    from patchscope.models import fast
+
+    passes = []
+    for scs in (grid_sc, random_sc):
+        p = fast.compiled_pass(src, fast.rows_of(scs, profile))
+        if p is None:
+            return None
+        passes.append(p)
+    n_grid, n_all = len(grid_sc), len(grid_sc) + len(random_sc)
+    valid = passes[0].valid + passes[1].valid
+    warns = passes[0].warns + [n_grid + k for k in passes[1].warns]
+    first_warn = warns[0] if warns else None
+    behaves = found = None
+    for part, offset, scs in ((passes[0], 0, grid_sc), (passes[1], n_grid, random_sc)):
+        for inp in part.differ:
+            if fast.same_walk(scs[inp.index], inp):
+                if inp.old.warn == inp.new.warn:
+                    continue
+                # the same walk: the observations differ in the WARN alone
+                old = Observation((), (), (), inp.old.warn)
+                new = Observation((), (), (), inp.new.warn)
+            else:
+                old, new = fast.observations(runner, scs[inp.index], inp)
+            what = cx.difference(old, new, runner.geo.spans)
+            if what is None:
+                continue
+            if _acts(old) != _acts(new):
+                behaves = (offset + inp.index, what)
+                break
+            if found is None:
+                found = (offset + inp.index, what)
+        if behaves is not None:
+            break
+    stop = n_all - 1  # the last scenario the reference looks at
+    if behaves is not None:
+        b = behaves[0]
+        if b >= n_grid or (first_warn is not None and first_warn <= b):
+            stop = b
+        else:  # it goes on until the WARN fires or the random part starts
+            stop = min(first_warn if first_warn is not None else n_all, n_grid, n_all - 1)
+    ran = sum(valid[:stop + 1])
+    ran_random = sum(valid[n_grid:stop + 1])
+    warn_at = first_warn if first_warn is not None and first_warn <= stop else None
+    return ran, ran_random, behaves if behaves is not None else found, warn_at
+
+
+# the roles of a change, read once for all its call sites (the change is kept
+# alive with them, so its id is not reused)
+_ROLES: dict[int, tuple[SignatureChange, Roles | RolesError]] = {}
+
+
+def _roles_of(change: SignatureChange) -> Roles | RolesError:
+    hit = _ROLES.get(id(change))
+    if hit is None or hit[0] is not change:
+        try:
+            found: Roles | RolesError = establish(change)
+        except RolesError as exc:
+            found = exc
+        if len(_ROLES) > 64:
+            _ROLES.clear()
+        hit = _ROLES[id(change)] = (change, found)
+    return hit[1]
+
+
 def _unknown(reason: str, profile: ArchProfile) -> ModelResult:
     return ModelResult(Verdict(VerdictKind.UNKNOWN, "free_pgtables model", reason, Basis.NONE,
                                arch=profile.name))
@@ -194,10 +362,10 @@ class FreePgtablesModel(KernelModel):
 
     def check_call(self, change: SignatureChange, call: CallSite, profile: ArchProfile, *,
                    scenarios: int, seed: int, progress: Progress) -> ModelResult:
-        try:
-            roles = establish(change)
-        except RolesError as exc:
-            return _unknown(f"roles not found: {exc}", profile)
+        roles_or_error = _roles_of(change)
+        if isinstance(roles_or_error, RolesError):
+            return _unknown(f"roles not found: {roles_or_error}", profile)
+        roles = roles_or_error
         try:
             binder = Binder(roles, call, profile)
         except BindError as exc:
@@ -207,36 +375,18 @@ class FreePgtablesModel(KernelModel):
         # (up to 81 combinations) keep the exhaustive part to two VMAs
         grid_sc = grid(profile, binder.trees, 3 if len(binder.free) < 2 else 2)
         random_sc = random_scenarios(profile, binder.trees, scenarios, seed)
-        ran = ran_random = 0
-        found: tuple[Scenario, Outcome, str] | None = None
-        behaves: tuple[Scenario, Outcome, str] | None = None
-        warned: tuple[Scenario, Outcome] | None = None
-        planned = len(grid_sc) + len(random_sc)
-        site = f"{call.caller}() {call.file}:{call.line}"
         try:
-            for n, (sc, sample) in enumerate(
-                    [(s, None) for s in grid_sc] + [(s, k) for k, s in enumerate(random_sc)]):
-                if n % 250 == 0:
-                    progress.layouts(site, n, planned)
-                for o in runner.run(sc, sample):
-                    ran += 1
-                    ran_random += sample is not None
-                    if warned is None and o.new.warn:
-                        warned = (sc, o)
-                    if behaves is None and o.old is not o.new:
-                        what = cx.difference(o.old, o.new, runner.geo.spans)
-                        if what is None:
-                            continue
-                        if _acts(o.old) != _acts(o.new):
-                            behaves = (sc, o, what)
-                        elif found is None:
-                            found = (sc, o, what)  # the WARN alone: kept if nothing else
-                if behaves is not None and (warned is not None or sample is not None):
-                    break
-            if behaves is not None:
-                found = behaves
+            scan = None
+            if ENGINE == "fast":
+                scan = _fast_scan(runner, change, profile, grid_sc, random_sc,
+                                  (scenarios, seed))
+            if scan is None:
+                scan = _reference_scan(runner, call, grid_sc, random_sc, progress)
+            planned = len(grid_sc) + len(random_sc)
+            progress.layouts(f"{call.caller}() {call.file}:{call.line}", planned, planned)
         except EvalError as exc:
             return _unknown(f"cannot evaluate an argument or role: {exc}", profile)
+        ran, ran_random, found, warned = scan.ran, scan.ran_random, scan.found, scan.warned
         if ran == 0:
             return _unknown("no scenario could be bound: the first VMA argument is never a VMA "
                             "of the layout", profile)
@@ -256,6 +406,9 @@ class FreePgtablesModel(KernelModel):
         where = f"seed {seed}, {profile.name}"
         describe = f"{roles.describe()}; {binder.context}"
         steps = [roles.describe(), binder.context]
+        if scan.shared:
+            steps.append("scenario run shared with an earlier call site whose arguments, "
+                         "roles and walk reduce to the same expressions")
         if found is not None:
             sc, o, what = found
             if sc not in grid_sc:

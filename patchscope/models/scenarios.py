@@ -135,7 +135,45 @@ RandomLayout = tuple[tuple[Vma, ...], int, float, float, float]
 
 def _random_layouts(profile: ArchProfile, count: int, seed: int, max_vmas: int
                     ) -> list[RandomLayout]:
-    """Layouts, a first VMA and three draws that pick the tree, marker and run."""
+    """Layouts, a first VMA and three draws that pick the tree, marker and run.
+
+    Draws through ``Random._randbelow``, the primitive ``randint``, ``choice``
+    and ``randrange`` reduce to: the same numbers as calling them, at a third
+    of the cost (tests compare with :func:`random_layouts_plain`)."""
+    rng = random.Random(seed)
+    below, unit = rng._randbelow, rng.random  # type: ignore[attr-defined]
+    page, pmd = profile.page_size, profile.pmd_size
+    pts = grid_points(profile)
+    n_pts = len(pts)
+    sizes = (page, pmd)
+    top = profile.top
+    low = profile.first_user_address
+    pages = top // page
+    out: list[RandomLayout] = []
+    while len(out) < count:
+        n = 1 + below(max_vmas)  # randint(1, max_vmas)
+        cuts: set[int] = set()
+        while len(cuts) < 2 * n:
+            r = unit()
+            if r < 0.3:  # near a point that matters
+                x = pts[below(n_pts)] + (below(7) - 3) * sizes[below(2)]
+            elif r < 0.7:  # clustered: within a few PMDs of one another
+                base = pts[below(n_pts)]
+                x = base + below(65) * page + below(4) * pmd
+            else:
+                x = below(pages) * page
+            if low <= x < top:
+                cuts.add(x)
+        vals = sorted(cuts)
+        vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))
+        out.append((vmas, below(n), unit(), unit(), unit()))
+    return out
+
+
+def random_layouts_plain(profile: ArchProfile, count: int, seed: int, max_vmas: int
+                         ) -> list[RandomLayout]:
+    """:func:`_random_layouts` written with the public ``random`` calls: the
+    definition the fast one must equal."""
     rng = random.Random(seed)
     page, pmd = profile.page_size, profile.pmd_size
     pts = grid_points(profile)

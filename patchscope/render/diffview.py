@@ -21,20 +21,10 @@ from pygments.styles import get_style_by_name
 from pygments.util import ClassNotFound
 
 from patchscope.core import FileChange, Hunk, LineAccount, ReviewComment
-
-# Characters that reorder or hide text (Trojan Source) and C0/C1 controls: shown
-# as a visible <U+XXXX> so that a reviewer sees what the compiler sees.
-HIDDEN = re.compile(
-    "[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+from patchscope.render.hidden import visible
 
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
-
-
-def visible(text: str) -> str:
-    """*text* with bidi and control characters spelled out as ``<U+XXXX>``."""
-    return HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 @dataclass

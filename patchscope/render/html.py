@@ -40,7 +40,8 @@ from patchscope.errors import InternalError, UsageError
 from patchscope.render import verdicts
 from patchscope.render.addrspace import Drawing, draw
 from patchscope.render.counterexample import facts, words
-from patchscope.render.diffview import HIDDEN, DiffRow, DiffView, diff_view, pygments_css
+from patchscope.render.diffview import DiffRow, DiffView, diff_view, pygments_css
+from patchscope.render.hidden import HIDDEN
 
 TEMPLATE = "report.html.j2"
 

@@ -25,7 +25,7 @@ from collections import Counter
 from patchscope.core import AnalysisMode, CallSite, CheckOptions, Finding, Patch, Series
 from patchscope.render import verdicts
 from patchscope.render.counterexample import words
-from patchscope.render.diffview import visible
+from patchscope.render.hidden import visible
 
 _COLOURS = {
     "proved": "32",
