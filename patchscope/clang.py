@@ -61,21 +61,53 @@ def parse(path: str, text: str, flags: list[str] | None = None) -> cindex.Transl
     )
 
 
+# Fragments longer than this are lexed but not remembered.
+CACHE_BYTES = 1 << 16
+
+
 def tokenize(text: str, *, comments: bool = True) -> list[Token]:
-    """Lex *text* with clang's lexer (no preprocessing, no parsing).
+    """Lex *text* with clang's lexer (no preprocessing); in the clang worker.
 
     Works on fragments (a hunk window, an argument, an expression): the lexer
     does not care whether the text is a whole translation unit.  Offsets are
-    byte offsets into ``text.encode()``.
+    byte offsets into ``text.encode()``.  libclang parses the fragment too,
+    and a hostile one can crash it: that raises
+    :class:`~patchscope.clangproc.NativeFailure`, never kills the process.
     """
+    if len(text) <= CACHE_BYTES:
+        rows = _lexed(text, comments)
+    else:
+        rows = _lex_remote(text, comments)
+    return [Token(*row) for row in rows]
+
+
+@functools.lru_cache(maxsize=2048)
+def _lexed(text: str, comments: bool) -> tuple[tuple[str, str, int, int, int, int], ...]:
+    # the same fragment is lexed by several stages (scan, proof, model)
+    return _lex_remote(text, comments)
+
+
+def _lex_remote(text: str, comments: bool) -> tuple[tuple[str, str, int, int, int, int], ...]:
+    from patchscope import clangproc
+
+    first = text[:40].split("\n", 1)[0]
+    what = f"the C text {first!r}" + ("..." if len(text) > len(first) else "")
+    result: tuple[tuple[str, str, int, int, int, int], ...] = clangproc.call(
+        "patchscope.clang", "lex_local", text, comments, what=what
+    )
+    return result
+
+
+def lex_local(text: str, comments: bool = True) -> tuple[tuple[str, str, int, int, int, int], ...]:
+    """:func:`tokenize` in this process, as plain tuples (the worker's side)."""
     path = "fragment.c"
+    data = text.encode("utf-8", errors="surrogateescape")
     tu = index().parse(
         path,
         args=BASE_FLAGS,
-        unsaved_files=[(path, text)],
+        unsaved_files=[(path, data)],
         options=cindex.TranslationUnit.PARSE_INCOMPLETE,
     )
-    data = text.encode()
     end = cindex.SourceLocation.from_offset(tu, tu.get_file(path), len(data))
     start = cindex.SourceLocation.from_offset(tu, tu.get_file(path), 0)
     extent = cindex.SourceRange.from_locations(start, end)
@@ -85,14 +117,7 @@ def tokenize(text: str, *, comments: bool = True) -> list[Token]:
         if kind == "COMMENT" and not comments:
             continue
         ext = tok.extent
-        out.append(
-            Token(
-                kind=kind,
-                spelling=tok.spelling,
-                start=ext.start.offset,
-                end=ext.end.offset,
-                line=ext.start.line,
-                column=ext.start.column,
-            )
-        )
-    return out
+        # one libclang call per location instead of one per property
+        _f, line, column, begin = ext.start._get_instantiation()
+        out.append((kind, tok.spelling, begin, ext.end._get_instantiation()[3], line, column))
+    return tuple(out)

@@ -364,6 +364,9 @@ class Patch:
     call_sites: list[CallSite] = field(default_factory=list)
     nfc: NfcResult | None = None
     mode: AnalysisMode = AnalysisMode.MBOX
+    # parts left unanalysed (libclang crashed, a limit or --timeout was
+    # reached), each with its reason: the patch cannot be proved
+    gaps: list[str] = field(default_factory=list)
     accounting: list[LineAccount] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
 
