@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from clang import cindex
 
+from patchscope.errors import ParseError
+
 BASE_FLAGS = ["-x", "c", "-std=gnu11", "-nostdinc", "-ferror-limit=0", "-w"]
 
 
@@ -62,7 +64,15 @@ def parse(path: str, text: str, flags: list[str] | None = None) -> cindex.Transl
 
 
 # Fragments longer than this are lexed but not remembered.
-CACHE_BYTES = 1 << 16
+CACHE_BYTES = 1 << 21
+# A fragment longer than this is not lexed at all, and lexing stops past
+# MAX_TOKENS tokens (libclang costs tens of microseconds a token): that part
+# is unknown, naming the limit.  Hunk windows and expressions of real patches
+# are far below both.
+MAX_LEX_BYTES = 1 << 22
+MAX_TOKENS = 30_000
+
+Rows = tuple[tuple[str, str, int, int, int, int], ...]
 
 
 def tokenize(text: str, *, comments: bool = True) -> list[Token]:
@@ -74,17 +84,28 @@ def tokenize(text: str, *, comments: bool = True) -> list[Token]:
     and a hostile one can crash it: that raises
     :class:`~patchscope.clangproc.NativeFailure`, never kills the process.
     """
+    if len(text) > MAX_LEX_BYTES:
+        raise ParseError(
+            f"C text too long to lex ({len(text)} characters, limit {MAX_LEX_BYTES})"
+        )
     if len(text) <= CACHE_BYTES:
         rows = _lexed(text, comments)
+        if isinstance(rows, ParseError):
+            raise rows
     else:
         rows = _lex_remote(text, comments)
     return [Token(*row) for row in rows]
 
 
-@functools.lru_cache(maxsize=2048)
-def _lexed(text: str, comments: bool) -> tuple[tuple[str, str, int, int, int, int], ...]:
-    # the same fragment is lexed by several stages (scan, proof, model)
-    return _lex_remote(text, comments)
+@functools.lru_cache(maxsize=512)
+def _lexed(text: str, comments: bool) -> Rows | ParseError:
+    # the same fragment is lexed by several stages (scan, proof, model,
+    # accounting); a failure is remembered too, so a hostile fragment costs
+    # one crash of the worker, not one per stage
+    try:
+        return _lex_remote(text, comments)
+    except ParseError as exc:
+        return exc
 
 
 def _lex_remote(text: str, comments: bool) -> tuple[tuple[str, str, int, int, int, int], ...]:
@@ -111,11 +132,13 @@ def lex_local(text: str, comments: bool = True) -> tuple[tuple[str, str, int, in
     end = cindex.SourceLocation.from_offset(tu, tu.get_file(path), len(data))
     start = cindex.SourceLocation.from_offset(tu, tu.get_file(path), 0)
     extent = cindex.SourceRange.from_locations(start, end)
-    out = []
+    out: list[tuple[str, str, int, int, int, int]] = []
     for tok in tu.get_tokens(extent=extent):
         kind = tok.kind.name
         if kind == "COMMENT" and not comments:
             continue
+        if len(out) >= MAX_TOKENS:
+            raise ParseError(f"C text too long to lex (more than {MAX_TOKENS} tokens)")
         ext = tok.extent
         # one libclang call per location instead of one per property
         _f, line, column, begin = ext.start._get_instantiation()
