@@ -25,7 +25,6 @@ import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
-from patchscope import budget
 from patchscope.errors import ParseError
 
 # A request (a parse of a large file, a lex) takes well under a second on real
@@ -113,19 +112,14 @@ def call(module: str, function: str, *args: Any, what: str = "its input") -> Any
     if module not in ALLOWED:
         raise ValueError(f"not a worker module: {module}")
     worker = _ensure()
+    # not cut short by --timeout: that is checked between patches, since an
+    # engine reading a failed lex as "no information" may conclude from it
     limit = _limit
-    left = budget.remaining()
-    if left is not None:
-        if left <= 0:
-            raise budget.Expired(f"the run's --timeout was reached before parsing {what}")
-        limit = min(limit, left)
     try:
         worker.conn.send((module, function, args))
         ready = worker.conn.poll(limit)
         if not ready:
             worker.stop()
-            if budget.expired():
-                raise budget.Expired(f"the run's --timeout was reached while parsing {what}")
             raise NativeFailure(what, f"ran past {limit:g} s (the per-parse limit)")
         status, value = worker.conn.recv()
     except (EOFError, BrokenPipeError, ConnectionResetError):

@@ -405,6 +405,7 @@ class CheckOptions:
     scenarios: int = 2000
     seed: int = 1
     jobs: int = 1
+    timeout: float | None = None  # --timeout: seconds for the whole run
     output_format: str = "text"
     html: str | None = None
     color: bool = False

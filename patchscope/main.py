@@ -163,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the random layouts (default 1)",
     )
     check.add_argument(
+        "--timeout",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help="bound the whole run: what is not finished by then is reported unknown, "
+        "naming the limit (default: no bound)",
+    )
+    check.add_argument(
         "--jobs",
         type=_positive,
         default=1,

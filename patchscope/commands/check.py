@@ -21,6 +21,7 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         scenarios=args.scenarios,
         seed=args.seed,
         jobs=args.jobs,
+        timeout=getattr(args, "timeout", None),
         output_format=args.output_format,
         html=args.html,
         color=stdout_tty and "NO_COLOR" not in os.environ and args.output_format == "text",
@@ -30,12 +31,14 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
 
 def check_series(options: CheckOptions) -> Series:
     """Read and analyse a series: every stage but rendering."""
+    from patchscope import budget
     from patchscope.csource import analyse_series
     from patchscope.equivalence import decide_series
     from patchscope.progress import Progress
     from patchscope.series import read_series
     from patchscope.tree import open_tree
 
+    budget.start(options.timeout)
     progress = Progress(enabled=options.progress)
     series = read_series(options.source, cwd=options.tree or os.getcwd())
     tree = open_tree(options, series) if options.tree else None

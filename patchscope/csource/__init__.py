@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import traceback
 
+from patchscope import budget
 from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
 from patchscope.errors import ParseError
 from patchscope.progress import Progress
@@ -39,6 +40,9 @@ def analyse_series(
         if tree.compile_commands:
             ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
     for patch in series.patches:
+        if budget.expired():
+            patch.gaps.append(f"its C analysis was {budget.reason()}")
+            continue
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
         try:
             units = analyse_patch(patch, ctx)
