@@ -40,6 +40,8 @@ C_SUFFIXES = (".c", ".h")
 PROSE_SUFFIXES = (".rst", ".txt", ".md")
 # a hunk larger than this is not compared token by token: it stays unaccounted
 MAX_TOKENS = 40_000
+# old x new tokens a hunk's comparison may take (SequenceMatcher is O(n*m))
+MAX_COMPARED = 4_000_000
 # keywords before `name (` that make it a call, not a declarator
 _NOT_A_TYPE = {"return", "sizeof", "case", "else", "do", "goto", "typeof", "__typeof__",
                "_Alignof", "alignof"}
@@ -321,6 +323,12 @@ def _account_hunk(path: str, hunk: Hunk, owners: _Owners, tree: bool) -> list[Li
     old_r, new_r = _paired(old_r + co, new_r + cn)
     old_items, old_index = _reduced(old.tokens, old_r)
     new_items, new_index = _reduced(new.tokens, new_r)
+    if len(old_items) * len(new_items) > MAX_COMPARED:
+        # the token comparison is quadratic in the worst case: bounded
+        return [_line(path, dl, "unaccounted", None, None,
+                      f"the hunk's old and new sides are too long to compare "
+                      f"({len(old_items)} x {len(new_items)} tokens, limit {MAX_COMPARED})")
+                for dl in changed]
     old_bad: set[int] = set()
     new_bad: set[int] = set()
     matcher = SequenceMatcher(None, old_items, new_items, autojunk=False)
