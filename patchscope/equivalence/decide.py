@@ -111,6 +111,12 @@ def decide_call(
         else:
             result = model.check_call(change, call, profile, scenarios=options.scenarios,
                                       seed=options.seed, progress=progress)
+    except ParseError as exc:  # a limit reached or libclang failed: unknown, not a bug
+        verdict.steps.append(f"model: not run ({exc})")
+        patch.findings.extend(solver_findings)
+        return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                       f"the {change.function}() model could not read the call: {exc}",
+                       Basis.NONE, arch=arch, steps=verdict.steps)
     except Exception as exc:  # an engine failing is loud, never hidden
         patch.findings.append(Finding(
             INTERNAL_ERROR, Severity.ERROR,
