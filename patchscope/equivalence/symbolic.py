@@ -45,6 +45,10 @@ __all__ = [
 ]
 
 TIMEOUT_MS = 5000
+# z3's memory for all queries, in MB: past it a query answers unknown (as on
+# its timeout) instead of growing until the machine swaps
+MEMORY_MB = 2048
+z3.set_param("memory_max_size", MEMORY_MB)
 OPTIMIZE_MS = 200
 
 
