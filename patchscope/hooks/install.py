@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import shlex
-import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from patchscope.errors import UsageError
@@ -84,11 +84,25 @@ def install(kind: str, tree: Path) -> str:
             )
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        path.write_text(hook_script(kind))
-        path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        # beside the hook, then renamed over it: git never runs half a hook
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(hook_script(kind))
+            os.chmod(tmp, 0o755 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except OSError as err:
         raise UsageError(f"{path}: cannot write the hook: {err.strerror}") from None
     return f"installed {path}"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 B4_KEYS = ("prep-perpatch-check-cmd", "am-perpatch-check-cmd")
