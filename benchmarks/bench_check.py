@@ -43,8 +43,8 @@ def _clear_caches() -> None:
     from patchscope.models import forget_caches
 
     forget_caches()
+    from patchscope.cexpr.cparse import parse_expr
     from patchscope.equivalence.callsite import _normal_spelling
-    from patchscope.equivalence.cparse import parse_expr
 
     parse_expr.cache_clear()
     _normal_spelling.cache_clear()

@@ -149,6 +149,21 @@ class FileChange:
     old_blob: str | None = None  # abbreviated blob ids from the "index" line
     new_blob: str | None = None
     hunks: list[Hunk] = field(default_factory=list)
+    # tree mode: the changes as the whole old and new files show them, with
+    # wide context (a declarator or body the hunks cut is whole here)
+    tree_windows: list[TreeWindow] = field(default_factory=list)
+
+
+@dataclass
+class TreeWindow:
+    """Lines of the old and new file around a group of changes (tree mode)."""
+
+    old_first: int  # file line of old_lines[0]
+    old_lines: list[str]
+    new_first: int
+    new_lines: list[str]
+    old_changed: list[int]  # file lines removed
+    new_changed: list[int]  # file lines added
 
 
 @dataclass
@@ -184,6 +199,19 @@ class Declaration:
     old_body: str | None = None  # definitions only: source of the body, old side
     new_body: str | None = None
     body_complete: bool = False  # the whole body is known (tree mode or whole hunk)
+    # the rest of the signature (patchscope.csource.attributes): the return
+    # type's text and the attributes compared, canonically spelled
+    old_return: str = ""
+    new_return: str = ""
+    old_attributes: tuple[str, ...] = ()
+    new_attributes: tuple[str, ...] = ()
+    # file lines the declarator spans (type to ";" or "{"), old and new side
+    old_lines: tuple[int, int] = (0, 0)
+    new_lines: tuple[int, int] = (0, 0)
+    # where the declarator's head stands (type, name, parameters, attributes; up
+    # to the ";" or "{"), as old_spans: the accounting excises it whole
+    old_head: tuple[int, int, int, int] | None = None
+    new_head: tuple[int, int, int, int] | None = None
     # where the text of old_body / new_body stands: (line, column) from, to
     # (exclusive), in the side's file lines (diff numbering in mbox mode, the
     # tree's in tree mode); the whole-patch accounting excises exactly these
@@ -200,7 +228,7 @@ class Renamed:
 
 @dataclass
 class SignatureChange:
-    """A function whose parameter list the patch changes."""
+    """A function whose signature (parameters, return type, attributes) the patch changes."""
 
     function: str
     file: str  # where its primary definition lives (else the first declaration)
@@ -212,6 +240,17 @@ class SignatureChange:
     renamed: list[Renamed] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
+    # what the declarators change besides parameters that no proof covers, in
+    # words (a lost `__noreturn`, a new return type): the body is never proved
+    unproved_interface: list[str] = field(default_factory=list)
+    # every changed line of the patch lies in one of these declarations, all
+    # prototypes: no body can have changed (patchscope.csource.analyse)
+    prototypes_alone: bool = False
+    # the patch changes the declarator but does not show it whole: why (mbox mode)
+    partial: str | None = None
+    # tree-whole mode: calls found outside the patch's own files (checked for
+    # their argument count only, not against the proof's provisos)
+    outside_callers: int = 0
     # filled by the equivalence stage
     body_verdict: Verdict | None = None
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr
@@ -369,6 +408,7 @@ class Patch:
     gaps: list[str] = field(default_factory=list)
     accounting: list[LineAccount] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
+    checked: list[str] = field(default_factory=list)  # assumptions tree mode checked instead
 
 
 @dataclass
@@ -397,7 +437,7 @@ class Series:
 class CheckOptions:
     """What the user asked ``patchscope check`` for, after parsing the command line."""
 
-    source: str
+    source: str  # what the user named (several sources: joined by spaces)
     tree: str | None = None
     base: str | None = None
     arch: str = "x86_64"
@@ -410,3 +450,9 @@ class CheckOptions:
     html: str | None = None
     color: bool = False
     progress: bool = False
+    strict: bool = False  # an unproved claim is an error (see patchscope.policy)
+    sources: tuple[str, ...] = ()  # several SOURCE arguments, in order (else source alone)
+    tree_implied: bool = False  # --tree . was implied by revisions inside a checkout
+    quiet: bool = False  # text: findings only
+    width: int | None = None  # text: wrap to this many columns (a terminal's width)
+    ignore: frozenset[str] = frozenset()  # check ids left out of report and exit status

@@ -29,9 +29,11 @@ memory layouts, with a concrete counterexample when they differ.
 EPILOG = """\
 exit codes:
   0  no error-severity finding
-  1  at least one error-severity finding (e.g. a refuted NFC claim)
+  1  at least one error-severity finding: a refuted claim, a reachable
+     assertion, a caller left on the old signature (an unproved claim
+     only with --strict)
   2  bad usage or unreadable input (one line on stderr)
-  3  internal error
+  3  internal error (the report still comes out, affected parts unknown)
 
 examples:
   patchscope check series.mbox
@@ -49,7 +51,9 @@ SOURCE is one of:
   archive or written by `git format-patch --stdout` or `b4 am`;
   one .patch or .eml file; a directory of `git format-patch` files;
   '-' for standard input;
-  a revision range A..B (run inside a git repository, or with --tree).
+  a revision range A..B, or one revision (that commit alone, as git show),
+  run inside a git checkout (which then implies --tree .) or with --tree.
+Several SOURCE arguments form one series, in the order given (*.patch).
 
 Without --tree, only the diff hunks are known ("mbox" mode): calls that run
 past a hunk are reported `unknown`, never guessed.  With --tree DIR (a git
@@ -68,17 +72,25 @@ Plug patchscope into the submit path.
 
   hook install --kind sendemail-validate
       `git send-email` runs patchscope before sending; an error-severity
-      finding (a refuted or unproved NFC claim) stops the send.  With newer
-      git the whole series is checked at its last patch; with git 2.39 each
-      patch is checked in tree mode.
+      finding (a refuted claim, a reachable assertion, a forgotten caller;
+      an unproved claim only under patchscope.strict) stops the send.  With
+      newer git the whole series is checked at its last file; with git 2.39
+      each patch is checked in tree mode, and the cover letter passes.
   hook install --kind pre-push
-      `git push` checks the commits the remote does not have yet.
+      `git push` checks the commits the remote does not have yet (fetching
+      nothing; a remote tip that is not here counts as unknown).
   hook install --kind b4
       `b4 prep --check` and `b4 am --check` run `patchscope check - --format b4`
-      on each patch (checkpatch stays on where the tree has it).
+      on each patch, `b4 review` runs `--format b4-json` (checkpatch stays on
+      where the tree has it).
+  hook uninstall --kind KIND
+      removes what install wrote, and nothing else.
 
-An existing hook that patchscope did not write is never overwritten.
-For pre-commit, see .pre-commit-hooks.yaml in patchscope's repository.
+Hooks print nothing when all is well (git config patchscope.verbose true:
+the report every time), and a tool problem never stops a send or push.
+They run the patchscope command found at install time.  An existing hook
+that patchscope did not write is never overwritten.  For pre-commit, see
+.pre-commit-hooks.yaml in patchscope's repository.
 """
 
 
@@ -126,7 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("source", metavar="SOURCE", help="mbox, .patch, directory, '-' or A..B")
+    check.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="+",
+        help="mbox, .patch, directory, '-', A..B or a revision; several form one series",
+    )
     check.add_argument("--tree", metavar="DIR", help="a git checkout of the kernel (tree mode)")
     check.add_argument("--base", metavar="REV", help="the commit the series applies to")
     check.add_argument(
@@ -148,6 +165,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="output on stdout (default text)",
     )
     check.add_argument("--html", metavar="FILE", help="also write the HTML report to FILE")
+    check.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="text: only the error and warning lines (nothing when there are none)",
+    )
+    check.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the text report: auto (default) on a terminal unless NO_COLOR is "
+        "set and not empty",
+    )
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="an unproved claim of no functional change (nfc-unproved) is an error, "
+        "not a warning (also: git config patchscope.strict true)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CHECK",
+        help="leave check CHECK out of the report and the exit status; repeatable, "
+        "or comma-separated (also: git config --add patchscope.ignore CHECK)",
+    )
     check.add_argument(
         "--scenarios",
         type=_non_negative,
@@ -195,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="which hook (default sendemail-validate)",
     )
     install.add_argument("--tree", metavar="DIR", default=".", help="the repository (default .)")
+    uninstall = actions.add_parser("uninstall", help="remove what hook install wrote")
+    uninstall.add_argument(
+        "--kind",
+        choices=["sendemail-validate", "pre-push", "b4"],
+        default="sendemail-validate",
+        help="which hook (default sendemail-validate)",
+    )
+    uninstall.add_argument("--tree", metavar="DIR", default=".", help="the repository (default .)")
     run_hook = actions.add_parser("run", help="what an installed hook runs (git calls it)")
     run_hook.add_argument("kind", choices=["sendemail-validate", "pre-push"])
     run_hook.add_argument("hook_args", nargs=argparse.REMAINDER, metavar="ARG")

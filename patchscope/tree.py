@@ -184,6 +184,23 @@ class TreeView:
             line[len(prefix) :] if line.startswith(prefix) else line for line in out.splitlines()
         ]
 
+    def grep_extended(self, pattern: str) -> list[str]:
+        """Files of the base tree with a line matching the extended regex *pattern*."""
+        import git
+
+        try:
+            out = self.repo.git.grep(  # type: ignore[attr-defined]
+                "-l", "-I", "-E", "-e", pattern, self.base_sha, "--"
+            )
+        except git.GitCommandError as exc:
+            if exc.status == 1:  # no match
+                return []
+            raise TreeError(f"{self.root}: git grep failed: {exc.stderr.strip()}") from exc
+        prefix = self.base_sha + ":"
+        return [
+            line[len(prefix) :] if line.startswith(prefix) else line for line in out.splitlines()
+        ]
+
     def apply_series(self, series: Series) -> None:
         """Apply each patch on top of the previous ones; a failing patch is skipped."""
         for patch in series.patches:

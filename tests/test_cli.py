@@ -97,3 +97,50 @@ def test_revision_range_in_the_current_repository(tmp_path: Path) -> None:
     doc = json.loads(proc.stdout)
     assert [p["subject"] for p in doc["patches"]] == ["mm: rename b", "mm: add b.c"]
     assert doc["patches"][0]["claims_nfc"] is True
+
+
+def test_a_range_inside_a_checkout_implies_tree_mode(tmp_path: Path) -> None:
+    from tests.series.helpers import make_repo
+
+    work = Path(make_repo(tmp_path).working_tree_dir or "")
+    proc = run("check", "HEAD~2..HEAD", cwd=work / "mm")  # from a subdirectory too
+    assert proc.returncode in (0, 1), proc.stderr
+    mode = proc.stdout.decode().splitlines()[0]
+    assert mode.startswith(f"mode: tree-whole, --tree {work.resolve()} (implied: "), mode
+    # a file is a file, never a revision: mbox mode
+    patch = subprocess.run(["git", "format-patch", "-1", "--stdout"], cwd=work,
+                           capture_output=True, check=True).stdout
+    (work / "one.patch").write_bytes(patch)
+    proc = run("check", "one.patch", cwd=work)
+    assert proc.stdout.decode().startswith("mode: mbox: hunks only"), proc.stdout
+
+
+def test_a_single_revision_is_that_commit(tmp_path: Path) -> None:
+    from tests.series.helpers import make_repo
+
+    work = Path(make_repo(tmp_path).working_tree_dir or "")
+    proc = run("check", "HEAD~1", "--format", "json", cwd=work)
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [p["subject"] for p in doc["patches"]] == ["mm: rename b"]  # not HEAD~1..HEAD
+    proc = run("check", "no-such-rev", cwd=work)
+    assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1
+    assert b"nor a revision" in proc.stderr
+
+
+def test_several_sources_form_one_series_in_order(tmp_path: Path) -> None:
+    from tests.series.helpers import make_repo
+
+    work = Path(make_repo(tmp_path).working_tree_dir or "")
+    names = []
+    for rev in ("HEAD", "HEAD~1"):  # given newest first: the order of the arguments holds
+        out = tmp_path / f"{rev.replace('~', '-')}.patch"
+        out.write_bytes(subprocess.run(["git", "format-patch", "-1", "--stdout", rev],
+                                       cwd=work, capture_output=True, check=True).stdout)
+        names.append(str(out))
+    proc = run("check", *names, "--format", "json", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [(p["index"], p["subject"]) for p in doc["patches"]] == [
+        (1, "mm: add b.c"), (2, "mm: rename b")]
+    assert doc["series"]["total"] == 2

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 
-from patchscope.core import INTERNAL_CHECKS, CheckOptions, Series, Severity
-from patchscope.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
+from patchscope import policy
+from patchscope.core import CheckOptions, Series
+from patchscope.errors import InputError, UsageError
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
+    from patchscope.series.sources import revision_toplevel
+
     stdout_tty = sys.stdout.isatty()
+    sources = list(args.source)
+    tree, implied = args.tree, False
+    if tree is None:
+        # commits inside a checkout: that checkout is the tree they apply to
+        top = revision_toplevel(sources, os.getcwd())
+        if top is not None:
+            tree, implied = top, True
+    gate = policy.combine(policy.from_config(tree), args.strict, args.ignore or [])
     return CheckOptions(
-        source=args.source,
-        tree=args.tree,
+        source=" ".join(sources),
+        sources=tuple(sources),
+        tree_implied=implied,
+        tree=tree,
         base=args.base,
         arch=args.arch,
         compile_commands=args.compile_commands,
@@ -24,9 +38,29 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         timeout=getattr(args, "timeout", None),
         output_format=args.output_format,
         html=args.html,
-        color=stdout_tty and "NO_COLOR" not in os.environ and args.output_format == "text",
+        color=args.output_format == "text" and _colour(args.color, stdout_tty),
+        quiet=args.quiet,
+        width=_width(stdout_tty),
         progress=sys.stderr.isatty() and args.output_format in ("text", "json"),
+        strict=gate.strict,
+        ignore=gate.ignore,
     )
+
+
+def _colour(choice: str, tty: bool) -> bool:
+    """--color: always, never, or auto: on a terminal unless NO_COLOR is set
+    to something (https://no-color.org: an empty NO_COLOR does not count)."""
+    if choice != "auto":
+        return choice == "always"
+    return tty and not os.environ.get("NO_COLOR")
+
+
+def _width(tty: bool) -> int | None:
+    """Columns to wrap the text report to: a terminal's (COLUMNS overrides it);
+    a pipe gets whole lines, one finding per line, for the scripts that read it."""
+    if not tty:
+        return None
+    return max(shutil.get_terminal_size().columns, 20)
 
 
 def check_series(options: CheckOptions) -> Series:
@@ -40,7 +74,8 @@ def check_series(options: CheckOptions) -> Series:
 
     budget.start(options.timeout)
     progress = Progress(enabled=options.progress)
-    series = read_series(options.source, cwd=options.tree or os.getcwd())
+    series = read_series(list(options.sources) or options.source,
+                         cwd=options.tree or os.getcwd())
     tree = open_tree(options, series) if options.tree else None
     try:
         analyse_series(series, tree, options, progress)
@@ -48,17 +83,23 @@ def check_series(options: CheckOptions) -> Series:
         if tree is not None:
             tree.close()
     decide_series(series, options, progress)
+    policy.apply_policy(series, policy.Policy(options.strict, options.ignore))
     progress.done()
     return series
 
 
 def exit_code(series: Series) -> int:
-    findings = series.all_findings()
-    if any(f.check in INTERNAL_CHECKS for f in findings):
-        return EXIT_INTERNAL
-    if any(f.severity is Severity.ERROR for f in findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return policy.exit_code(series)
+
+
+def _readable_compile_commands(path: str) -> None:
+    """A --compile-commands that libclang cannot load fails before the analysis."""
+    from patchscope.csource.parse import CompileCommands, CompileCommandsError
+
+    try:
+        CompileCommands(path, os.getcwd())
+    except CompileCommandsError as err:
+        raise InputError(path, str(err)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,10 +110,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--compile-commands needs --tree")
     if options.base and not options.tree:
         raise UsageError("--base needs --tree")
+    if options.compile_commands:
+        _readable_compile_commands(options.compile_commands)
     if options.html:
         from patchscope.render.html import html_target
 
-        html_target(options.html, options.source)  # a bad path fails before the analysis
+        for source in options.sources or (options.source,):
+            html_target(options.html, source)  # a bad path fails before the analysis
     series = check_series(options)
     if options.html:
         from patchscope.render.html import write_html

@@ -1,4 +1,4 @@
-"""``patchscope hook``: install patchscope in the submit path, or run as a hook."""
+"""``patchscope hook``: install patchscope in the submit path, remove it, or run as a hook."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ def run(args: argparse.Namespace) -> int:
         from patchscope.hooks.install import install
 
         print(install(args.kind, Path(args.tree)))
+        return EXIT_OK
+    if args.action == "uninstall":
+        from patchscope.hooks.install import uninstall
+
+        print(uninstall(args.kind, Path(args.tree)))
         return EXIT_OK
     from patchscope.hooks.run import run as run_hook
 

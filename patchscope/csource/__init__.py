@@ -12,7 +12,7 @@ import traceback
 
 from patchscope import budget
 from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
-from patchscope.errors import ParseError
+from patchscope.errors import InputError, ParseError
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
 
@@ -28,7 +28,8 @@ def analyse_series(
     that got the least.
     """
     from patchscope.csource.analyse import Context, analyse_patch
-    from patchscope.csource.parse import CompileCommands
+    from patchscope.csource.names import check_parameter_names
+    from patchscope.csource.parse import CompileCommands, CompileCommandsError
     from patchscope.csource.whole import find_callers, summary
 
     ctx = Context(tree=tree)
@@ -38,7 +39,17 @@ def analyse_series(
             owner = by_index.get(finding.patch) if finding.patch is not None else None
             (owner.findings if owner else series.findings).append(finding)
         if tree.compile_commands:
-            ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
+            try:
+                ctx.compile_commands = CompileCommands(tree.compile_commands, tree.root)
+            except CompileCommandsError as err:
+                if options.compile_commands:  # named by the user: bad input, exit 2
+                    raise InputError(options.compile_commands, str(err)) from None
+                series.findings.append(Finding(
+                    check="compile-commands-unreadable",
+                    severity=Severity.WARNING,
+                    message=f"{tree.compile_commands}: {err}; files are parsed without "
+                    "its flags",
+                ))
     for patch in series.patches:
         if budget.expired():
             patch.gaps.append(f"its C analysis was {budget.reason()}")
@@ -81,8 +92,12 @@ def analyse_series(
                 continue  # static: its callers are all in its own file
             progress.note(f"C analysis: callers of {change.function}()")
             search = find_callers(tree, patch.index, change, ctx.parse, patch.index, skip=own)
+            change.outside_callers = len(search.callers)
             patch.findings.extend(search.findings)
             patch.findings.append(summary(search, patch.index))
+        check_parameter_names(patch, tree)
+        if patch.signature_changes:
+            patch.checked.append("every caller in the tree was searched for (tree-whole mode)")
         patch.mode = AnalysisMode.TREE_WHOLE
         for site in patch.call_sites:
             site.mode = patch.mode

@@ -15,10 +15,12 @@ from patchscope.core import (
     Severity,
     SignatureChange,
 )
+from patchscope.csource.attributes import interface_diff
 from patchscope.csource.calls import ScanResult, call_site, calls_in, pair_calls, param_names
 from patchscope.csource.focus import match_brace
 from patchscope.csource.macros import unseen_findings
 from patchscope.csource.parse import CompileCommands, ParsedFile, parse_cached
+from patchscope.csource.partial import cut_declarators
 from patchscope.csource.scan import RawDecl, Source, find_declarators
 from patchscope.csource.signatures import DeclSeen, build_change, primary, same_params
 from patchscope.csource.windows import (
@@ -26,6 +28,8 @@ from patchscope.csource.windows import (
     hunk_units,
     is_c_file,
     locate_window,
+    position,
+    tree_windows,
     visible_body,
 )
 from patchscope.errors import ParseError
@@ -52,8 +56,7 @@ class Context:
 
 
 def tree_units(patch: Patch, ctx: Context, failed: set[str]) -> list[Unit]:
-    """One unit per C file of *patch*: whole old and new text, parsed; a file
-    libclang fails on is left out and named in *failed*."""
+    """One unit per C file of *patch*: whole old and new text, parsed."""
     tree = ctx.tree
     assert tree is not None
     units = []
@@ -64,14 +67,17 @@ def tree_units(patch: Patch, ctx: Context, failed: set[str]) -> list[Unit]:
         old_text = None if fc.is_new else tree.text(old_path, patch.index - 1)
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
-        # split once per file, not once per hunk (many hunks in a big file)
+        fc.tree_windows = tree_windows(old_text, new_text)
         old_lines = old_text.split("\n") if old_text is not None else None
         new_lines = new_text.split("\n") if new_text is not None else None
+        shift_old = shift_new = 0  # where the previous hunk applied, from its @@ line
         for h in fc.hunks:
             if old_lines is not None:
-                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start)
+                h.tree_old_start = locate_window(old_lines, h.old_window, h.old_start + shift_old)
+                shift_old = (h.tree_old_start or h.old_start) - h.old_start
             if new_lines is not None:
-                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start)
+                h.tree_new_start = locate_window(new_lines, h.new_window, h.new_start + shift_new)
+                shift_new = (h.tree_new_start or h.new_start) - h.new_start
         try:
             if old_text is not None:
                 regions = hunk_regions(old_text, fc.hunks, "old")
@@ -101,7 +107,10 @@ def hunk_regions(text: str, hunks: list[Hunk], side: str) -> list[tuple[int, int
     starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
     regions = []
     for h in hunks:
-        first, count = (h.old_start, h.old_length) if side == "old" else (h.new_start, h.new_length)
+        if side == "old":
+            first, count = (h.tree_old_start or h.old_start), h.old_length
+        else:
+            first, count = (h.tree_new_start or h.new_start), h.new_length
         lo = max(first - DECL_LINES_ABOVE, 1)
         hi = min(first + count + DECL_LINES_BELOW, len(starts))
         regions.append((starts[lo - 1], starts[hi] if hi < len(starts) else len(data)))
@@ -137,22 +146,11 @@ def _pair_decls(old: list[RawDecl], new: list[RawDecl]) -> list[tuple[RawDecl, R
     return pairs
 
 
-def signature_changes(
-    patch: Patch, units: list[Unit], failed: set[str] | None = None
-) -> dict[str, list[DeclSeen]]:
-    """Every declaration whose parameter list *patch* changes, by function.
-
-    A unit libclang fails on is skipped and named in *failed*."""
-    failed = set() if failed is None else failed
-    out: dict[str, list[DeclSeen]] = {}
-    for unit in units:
-        if unit.path in failed:
-            continue
-        try:
-            _unit_changes(unit, out)
-        except ParseError as exc:
-            unit_failed(patch, unit.path, exc, failed)
-    return out
+def _head(src: Source | None, d: RawDecl) -> tuple[int, int, int, int] | None:
+    """Where *d*'s head stands in *src*, from its first type token to its ";" or "{"."""
+    if src is None:
+        return None
+    return (*position(src, d.start), *position(src, d.head_end))
 
 
 def unit_failed(patch: Patch, path: str, exc: ParseError, failed: set[str]) -> None:
@@ -173,29 +171,72 @@ def unit_failed(patch: Patch, path: str, exc: ParseError, failed: set[str]) -> N
     )
 
 
-def _unit_changes(unit: Unit, out: dict[str, list[DeclSeen]]) -> None:
-    olds = find_declarators(unit.old) if unit.old else []
-    news = find_declarators(unit.new) if unit.new else []
-    for old, new in _pair_decls(olds, news):
-        if same_params(old.params, new.params):
+def signature_changes(
+    patch: Patch, units: list[Unit], failed: set[str] | None = None
+) -> dict[str, list[DeclSeen]]:
+    """Every declaration whose signature *patch* changes, by function: its
+    parameter list, return type or attributes."""
+    out: dict[str, list[DeclSeen]] = {}
+    failed = set() if failed is None else failed
+    for unit in units:
+        if unit.path in failed:
             continue
-        # only now ask the parse: confirming every declarator-like line
-        # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
-        if not (_confirmed(old, unit.old_parsed) and _confirmed(new, unit.new_parsed)):
-            continue
-        decl = Declaration(
-            file=unit.path,
-            line=new.line,
-            kind=new.kind,
-            old_params=old.params,
-            new_params=new.params,
-        )
-        if new.kind == "definition":
-            decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
-            decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
-            decl.body_complete = old_done and new_done
-        seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
-        out.setdefault(new.name, []).append(seen)
+        try:
+            olds = find_declarators(unit.old) if unit.old else []
+            news = find_declarators(unit.new) if unit.new else []
+            for old, new in _pair_decls(olds, news):
+                rest = interface_diff(old.return_type, new.return_type, old.attributes,
+                                      new.attributes)
+                if same_params(old.params, new.params) and not rest.changed:
+                    continue
+                # only now ask the parse: confirming every declarator-like line
+                # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
+                if not (_confirmed(old, unit.old_parsed) and _confirmed(new, unit.new_parsed)):
+                    continue
+                decl = Declaration(
+                    file=unit.path,
+                    line=new.line,
+                    kind=new.kind,
+                    old_params=old.params,
+                    new_params=new.params,
+                    old_return=old.return_type,
+                    new_return=new.return_type,
+                    old_attributes=old.attributes,
+                    new_attributes=new.attributes,
+                    old_lines=(old.first_line, old.last_line),
+                    new_lines=(new.first_line, new.last_line),
+                    old_head=_head(unit.old, old),
+                    new_head=_head(unit.new, new),
+                )
+                if new.kind == "definition":
+                    decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
+                    decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
+                    decl.body_complete = old_done and new_done
+                seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
+                out.setdefault(new.name, []).append(seen)
+        except ParseError as exc:
+            unit_failed(patch, unit.path, exc, failed)
+    return out
+
+
+def prototypes_alone(patch: Patch, decls: list[Declaration]) -> bool:
+    """Whether *decls* are all prototypes and every changed line of *patch* (blank
+    lines aside) lies within one of them: then no body changed with them."""
+    if not decls or any(d.kind != "prototype" for d in decls):
+        return False
+    for fc in patch.files:
+        if fc.is_binary or fc.is_rename or fc.is_new or fc.is_deleted:
+            return False
+        mine = [d for d in decls if d.file == fc.path]
+        for hunk in fc.hunks:
+            for dl in hunk.lines:
+                if dl.kind == " " or not dl.text.strip():
+                    continue
+                at = dl.new_lineno if dl.kind == "+" else dl.old_lineno
+                spans = [d.new_lines if dl.kind == "+" else d.old_lines for d in mine]
+                if at is None or not any(lo <= at <= hi for lo, hi in spans):
+                    return False
+    return True
 
 
 def arity_mismatch(sig: SignatureChange, nargs: int) -> bool:
@@ -234,71 +275,62 @@ def collect_calls(
     A unit libclang fails on is skipped and named in *failed*."""
     failed = set() if failed is None else failed
     for function, sig in ctx.changed.items():
+        changed_here = function in here
         for unit in units:
             if unit.path in failed:
                 continue
             try:
-                _unit_calls(patch, unit, function, sig, function in here, mode)
+                old = ScanResult([], [])
+                new = ScanResult([], [])
+                if unit.old is not None:
+                    old = calls_in(unit.old, function, unit.old_parsed, unit.section)
+                if unit.new is not None:
+                    new = calls_in(unit.new, function, unit.new_parsed, unit.section)
+                side = unit.new if unit.new is not None else unit.old
+                unseen = new.unseen if unit.new is not None else old.unseen
+                if unseen and side is not None:
+                    seen = len(new.calls if unit.new is not None else old.calls)
+                    patch.findings.extend(
+                        unseen_findings(sig, unit.path, side.data, seen, unseen, patch.index)
+                    )
+                for o, n in pair_calls(old.calls, new.calls):
+                    if (
+                        not changed_here
+                        and o
+                        and n
+                        and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
+                    ):
+                        continue
+                    names = param_names(
+                        sig,
+                        changed_here,
+                        len(o.raw.args) if o else None,
+                        len(n.raw.args) if n else None,
+                    )
+                    site = call_site(function, unit.path, o, n, names, mode)
+                    patch.call_sites.append(site)
+                    if not site.complete:
+                        patch.findings.append(
+                            Finding(
+                                check="call-incomplete",
+                                severity=Severity.WARNING,
+                                message=f"the call of {function}() in "
+                                f"{site.caller}() runs past what the patch shows; its verdict "
+                                "stays unknown",
+                                file=unit.path,
+                                line=site.line,
+                                patch=patch.index,
+                            )
+                        )
+                    elif (n is not None and sig.partial is None
+                          and arity_mismatch(sig, len(n.raw.args))):
+                        patch.findings.append(
+                            not_updated(
+                                sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
+                            )
+                        )
             except ParseError as exc:
                 unit_failed(patch, unit.path, exc, failed)
-
-
-def _unit_calls(
-    patch: Patch,
-    unit: Unit,
-    function: str,
-    sig: SignatureChange,
-    changed_here: bool,
-    mode: AnalysisMode,
-) -> None:
-    old = ScanResult([], [])
-    new = ScanResult([], [])
-    if unit.old is not None:
-        old = calls_in(unit.old, function, unit.old_parsed, unit.section)
-    if unit.new is not None:
-        new = calls_in(unit.new, function, unit.new_parsed, unit.section)
-    side = unit.new if unit.new is not None else unit.old
-    unseen = new.unseen if unit.new is not None else old.unseen
-    if unseen and side is not None:
-        seen = len(new.calls if unit.new is not None else old.calls)
-        patch.findings.extend(
-            unseen_findings(sig, unit.path, side.data, seen, unseen, patch.index)
-        )
-    for o, n in pair_calls(old.calls, new.calls):
-        if (
-            not changed_here
-            and o
-            and n
-            and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
-        ):
-            continue
-        names = param_names(
-            sig,
-            changed_here,
-            len(o.raw.args) if o else None,
-            len(n.raw.args) if n else None,
-        )
-        site = call_site(function, unit.path, o, n, names, mode)
-        patch.call_sites.append(site)
-        if not site.complete:
-            patch.findings.append(
-                Finding(
-                    check="call-incomplete",
-                    severity=Severity.WARNING,
-                    message=f"the call of {function}() in "
-                    f"{site.caller}() runs past what the patch shows; its verdict "
-                    "stays unknown",
-                    file=unit.path,
-                    line=site.line,
-                    patch=patch.index,
-                )
-            )
-        elif n is not None and arity_mismatch(sig, len(n.raw.args)):
-            patch.findings.append(
-                not_updated(
-                    sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
-                )
-            )
 
 
 def unmatched_close(src: Source) -> int | None:
@@ -362,16 +394,24 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
     here = set()
     for function, decls in found.items():
         change, findings = build_change(function, decls, patch.index)
+        change.prototypes_alone = prototypes_alone(patch, change.declarations)
         patch.signature_changes.append(change)
         patch.findings.extend(findings)
         ctx.changed[function] = change
         if primary(decls).is_static:
             ctx.static.add(function)
         here.add(function)
+    if patch.mode is AnalysisMode.MBOX:
+        for function, (path, line, why) in cut_declarators(units, set(found)).items():
+            change = SignatureChange(function, path, line, [], [], partial=why)
+            patch.signature_changes.append(change)
+            ctx.changed[function] = change
+            here.add(function)
     collect_calls(patch, units, ctx, here, patch.mode, failed)
+    units = [u for u in units if u.path not in failed]
     if patch.mode is AnalysisMode.MBOX and ctx.changed:
         try:
-            cut_expressions(patch, [u for u in units if u.path not in failed])
+            cut_expressions(patch, units)
         except ParseError as exc:
             patch.gaps.append(f"the check for hunks that start inside a call did not finish: {exc}")
-    return [u for u in units if u.path not in failed]
+    return units

@@ -23,8 +23,11 @@ import functools
 import json
 import os
 import re
-import shlex
+import sys
+import tempfile
 from typing import Any
+
+from clang import cindex
 
 from patchscope import clangproc
 from patchscope.clang import Token
@@ -172,24 +175,64 @@ def parse_file(
     return ParsedFile(path, text.encode("utf-8", errors="surrogateescape"), flags, hints)
 
 
+class CompileCommandsError(ValueError):
+    """A compilation database that libclang cannot load."""
+
+
+def _load_database(path: str) -> cindex.CompilationDatabase:
+    """libclang's reader of *path*; it looks for ``compile_commands.json`` in a
+    directory, so a file of another name is shown to it under that name."""
+    if not os.path.isfile(path):
+        raise CompileCommandsError("no such file" if not os.path.exists(path) else "not a file")
+    try:
+        with open(path, "rb") as f:
+            json.load(f)  # libclang reads a malformed file as an empty database
+    except (OSError, ValueError) as err:
+        raise CompileCommandsError(f"not a JSON compilation database ({err})") from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.basename(path) == "compile_commands.json":
+        return _from_directory(directory)
+    with tempfile.TemporaryDirectory(prefix="patchscope-cc-") as tmp:
+        os.symlink(os.path.abspath(path), os.path.join(tmp, "compile_commands.json"))
+        return _from_directory(tmp)
+
+
+def _from_directory(directory: str) -> cindex.CompilationDatabase:
+    # libclang writes its reasons to file descriptor 2 itself: catch them
+    # there, so that the user gets one line and the reason is in it
+    with tempfile.TemporaryFile() as said:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(said.fileno(), 2)
+        try:
+            return cindex.CompilationDatabase.fromDirectory(directory)
+        except cindex.CompilationDatabaseError:
+            said.seek(0)
+            lines = said.read().decode(errors="replace").splitlines()
+            reason = next((ln.split(": ", 1)[1] for ln in lines
+                           if ln.startswith("json-compilation-database: ")), "")
+            raise CompileCommandsError(
+                "libclang cannot load it as a compilation database"
+                + (f" ({reason})" if reason else "")) from None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 class CompileCommands:
-    """Flags per file from a ``compile_commands.json``."""
+    """Flags per file from a ``compile_commands.json``, read by libclang.
+
+    Raises :class:`CompileCommandsError` when the file cannot be read.
+    """
 
     def __init__(self, path: str, root: str) -> None:
         self.root = root
         self.by_file: dict[str, list[str]] = {}
-        try:
-            with open(path, encoding="utf-8") as f:
-                entries = json.load(f)
-        except (OSError, ValueError):
-            entries = []
-        for entry in entries if isinstance(entries, list) else []:
-            try:
-                directory = entry.get("directory", root)
-                file = os.path.normpath(os.path.join(directory, entry["file"]))
-                argv = entry.get("arguments") or shlex.split(entry["command"])
-            except (KeyError, TypeError, ValueError):
-                continue
+        database = _load_database(path)
+        for command in database.getAllCompileCommands() or []:
+            directory = command.directory or root
+            file = os.path.normpath(os.path.join(directory, command.filename))
+            argv = list(command.arguments)
             rel = os.path.relpath(file, root)
             self.by_file[rel] = self._flags(argv[1:], directory, file)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from patchscope.core import Declaration, Finding, Param, Renamed, Severity, SignatureChange
+from patchscope.csource.attributes import attribute_findings, unproved_interface
 
 
 def norm(type_text: str) -> str:
@@ -130,7 +131,8 @@ def build_change(
         moved=diff.moved,
         declarations=[x.decl for x in decls],
     )
-    findings: list[Finding] = []
+    change.unproved_interface = unproved_interface(change)
+    findings = attribute_findings(function, change.declarations, patch)
     for x in decls:
         other = x.decl
         if other is d:

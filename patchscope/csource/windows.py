@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from patchscope.core import FileChange, Hunk
+from patchscope.core import FileChange, Hunk, TreeWindow
 from patchscope.csource.parse import ParsedFile
 from patchscope.csource.scan import RawDecl, Source, function_name_in
 
@@ -83,6 +84,26 @@ def locate_window(lines: list[str], window: list[str], hint: int) -> int | None:
             if best is None or abs(line - hint) < abs(best - hint):
                 best = line
     return best
+
+
+# lines of context a tree window keeps around a change: enough for a long
+# declarator above a changed body line, or a call's opening line
+TREE_CONTEXT = 40
+
+
+def tree_windows(old_text: str | None, new_text: str | None) -> list[TreeWindow]:
+    """The changes between the whole old and new file, grouped with wide context."""
+    old = (old_text or "").split("\n")
+    new = (new_text or "").split("\n")
+    out = []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(TREE_CONTEXT):
+        i1, j1 = group[0][1], group[0][3]
+        i2, j2 = group[-1][2], group[-1][4]
+        old_changed = [i + 1 for tag, a, b, _, _ in group if tag != "equal" for i in range(a, b)]
+        new_changed = [j + 1 for tag, _, _, c, d in group if tag != "equal" for j in range(c, d)]
+        out.append(TreeWindow(i1 + 1, old[i1:i2], j1 + 1, new[j1:j2], old_changed, new_changed))
+    return out
 
 
 def _side(hunk: Hunk, side: str) -> tuple[int, list[str]]:

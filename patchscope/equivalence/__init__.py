@@ -23,7 +23,7 @@ from patchscope.core import (
     VerdictKind,
 )
 from patchscope.equivalence.decide import decide_patch
-from patchscope.equivalence.workers import run_models
+from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
 from patchscope.progress import Progress
 
@@ -44,6 +44,7 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     patches: list[Patch] = series.patches
+    progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)
     for n, patch in enumerate(patches, 1):
         if budget.expired():

@@ -19,15 +19,17 @@ declaration's.  Anything else stays in the comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from patchscope.clang import Token, blank_cut_comment, tokenize
+from patchscope.clang import Token, blank_cut_comment
+from patchscope.clex import tokenize
 from patchscope.core import (
     VERDICT_RANK,
     CallSite,
     Declaration,
+    DiffLine,
     FileChange,
     Hunk,
     LineAccount,
@@ -61,10 +63,10 @@ class _Region:
 
 @dataclass
 class _Window:
-    """One side of a hunk, lexed: its tokens and the file line of each."""
+    """One side of a hunk (or of a tree window), lexed: its tokens and their lines."""
 
     lines: list[str]
-    first: int  # file line of lines[0] (as the diff numbers it)
+    first: int  # file line of lines[0]: the diff's numbers (mbox), the tree's (tree)
     at: int  # file line of lines[0] in the coordinates of body spans
     tokens: list[Token] = field(default_factory=list)
     assumed: str | None = None  # an assumption made lexing it
@@ -96,7 +98,7 @@ def _lex(lines: list[str], first: int, at: int) -> _Window:
         # every line is " * prose": the middle of a comment the hunk cuts out
         win.assumed = "a hunk of only ` * ` lines lies inside a comment"
         return win
-    win.tokens = [t for t in tokenize(text) if t.kind != "COMMENT"]
+    win.tokens = tokenize(text)
     return win
 
 
@@ -114,7 +116,7 @@ def _matching(tokens: list[Token], k: int) -> int | None:
 
 
 def _spellings(text: str) -> tuple[str, ...]:
-    return tuple(t.spelling for t in tokenize(text) if t.kind != "COMMENT")
+    return tuple(t.spelling for t in tokenize(text))
 
 
 def _is_declarator(tokens: list[Token], k: int, close: int) -> bool:
@@ -188,6 +190,25 @@ def _signature_regions(win: _Window, side: str, path: str, owners: _Owners) -> l
             if inner in wanted:
                 out.append(_Region(f"sig:{change.function}:{n}", k + 1, close, "signature",
                                    f"the signature change of {change.function}()",
+                                   owners.change_verdict(change)))
+    return out
+
+
+def _head_regions(win: _Window, side: str, path: str, owners: _Owners) -> list[_Region]:
+    """The whole head of each declaration a signature change holds (return type,
+    attributes, name and parameters, as csource read it): what changes there
+    besides the parameters (an attribute, the return type) is the change's too,
+    and proved only when the change is (``unproved_interface`` keeps it not)."""
+    out = []
+    for change in owners.changes:
+        for n, d in enumerate(change.declarations):
+            span = d.old_head if side == "old" else d.new_head
+            if d.file != path or span is None:
+                continue
+            inside = [i for i, t in enumerate(win.tokens) if _in_span(win.pos(t), span)]
+            if inside:
+                out.append(_Region(f"head:{change.function}:{n}", inside[0], inside[-1],
+                                   "signature", f"the signature change of {change.function}()",
                                    owners.change_verdict(change)))
     return out
 
@@ -292,6 +313,33 @@ def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], li
     return items, index
 
 
+def _unequal(old: list[str], new: list[str]) -> tuple[set[int], set[int]]:
+    """Positions of the items of *old* and *new* that a diff of the two does not pair."""
+    if old == new:
+        return set(), set()
+    # the common head and tail are equal as they stand: diff only the middle
+    head = 0
+    end = min(len(old), len(new))
+    while head < end and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < end - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if (len(old) - head - tail) * (len(new) - head - tail) > MAX_COMPARED:
+        # SequenceMatcher is O(n*m) at worst: past the bound the middle is all
+        # unequal, so its lines stay unaccounted (unknown), never proved
+        return set(range(head, len(old) - tail)), set(range(head, len(new) - tail))
+    old_bad: set[int] = set()
+    new_bad: set[int] = set()
+    matcher = SequenceMatcher(None, old[head:len(old) - tail], new[head:len(new) - tail],
+                              autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            old_bad.update(range(head + i1, head + i2))
+            new_bad.update(range(head + j1, head + j2))
+    return old_bad, new_bad
+
+
 def _token_status(win: _Window, regions: list[_Region], items: list[str], index: list[int],
                   unequal: set[int]) -> list[object]:
     """Per token: a region (accounted by it), "equal" (layout), or None (unaccounted)."""
@@ -305,37 +353,28 @@ def _token_status(win: _Window, regions: list[_Region], items: list[str], index:
     return status
 
 
-def _account_hunk(path: str, hunk: Hunk, owners: _Owners, tree: bool) -> list[LineAccount]:
-    old_at = hunk.tree_old_start if tree and hunk.tree_old_start else hunk.old_start
-    new_at = hunk.tree_new_start if tree and hunk.tree_new_start else hunk.new_start
-    old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
-    new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
-    old = _lex(hunk.old_window, old_first, old_at if hunk.old_length else old_at + 1)
-    new = _lex(hunk.new_window, new_first, new_at if hunk.new_length else new_at + 1)
-    changed = [dl for dl in hunk.lines if dl.kind in "+-"]
+_Judged = tuple[str, str | None, VerdictKind | None, str | None]  # kind, by, verdict, note
+
+
+def _judge(path: str, old: _Window, new: _Window, owners: _Owners
+           ) -> tuple[dict[tuple[str, int], _Judged], list[tuple[str, int, str]]]:
+    """What accounts for each line of a window pair that holds a token, by
+    (side, line); and every (side, line, text) holding a token nothing accounts for."""
     if len(old.tokens) + len(new.tokens) > MAX_TOKENS:
-        return [_line(path, dl, "unaccounted", None, None,
-                      f"the hunk has more than {MAX_TOKENS} tokens; it is not compared")
-                for dl in changed]
-    old_r = _signature_regions(old, "old", path, owners) + _body_regions(old, "old", path, owners)
-    new_r = _signature_regions(new, "new", path, owners) + _body_regions(new, "new", path, owners)
+        why = f"the change has more than {MAX_TOKENS} tokens; it is not compared"
+        bad = {(side, win.line_of(t)): win for side, win in (("old", old), ("new", new))
+               for t in win.tokens}
+        return ({k: ("unaccounted", None, None, why) for k in bad},
+                [(side, line, _text(win, line)) for (side, line), win in bad.items()])
+    old_r = (_signature_regions(old, "old", path, owners) + _head_regions(old, "old", path, owners)
+             + _body_regions(old, "old", path, owners))
+    new_r = (_signature_regions(new, "new", path, owners) + _head_regions(new, "new", path, owners)
+             + _body_regions(new, "new", path, owners))
     co, cn = _call_regions(old, new, path, owners)
     old_r, new_r = _paired(old_r + co, new_r + cn)
     old_items, old_index = _reduced(old.tokens, old_r)
     new_items, new_index = _reduced(new.tokens, new_r)
-    if len(old_items) * len(new_items) > MAX_COMPARED:
-        # the token comparison is quadratic in the worst case: bounded
-        return [_line(path, dl, "unaccounted", None, None,
-                      f"the hunk's old and new sides are too long to compare "
-                      f"({len(old_items)} x {len(new_items)} tokens, limit {MAX_COMPARED})")
-                for dl in changed]
-    old_bad: set[int] = set()
-    new_bad: set[int] = set()
-    matcher = SequenceMatcher(None, old_items, new_items, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            old_bad.update(range(i1, i2))
-            new_bad.update(range(j1, j2))
+    old_bad, new_bad = _unequal(old_items, new_items)
     statuses = {
         "old": (old, _token_status(old, old_r, old_items, old_index, old_bad)),
         "new": (new, _token_status(new, new_r, new_items, new_index, new_bad)),
@@ -344,26 +383,177 @@ def _account_hunk(path: str, hunk: Hunk, owners: _Owners, tree: bool) -> list[Li
     for side, (win, status) in statuses.items():
         for tok, st in zip(win.tokens, status, strict=True):
             per_line.setdefault((side, win.line_of(tok)), []).append(st)
-    out = []
-    for dl in changed:
-        side = "old" if dl.kind == "-" else "new"
-        win = old if side == "old" else new
-        number = dl.old_lineno if side == "old" else dl.new_lineno
-        sts = per_line.get((side, number or 0), [])
+    judged: dict[tuple[str, int], _Judged] = {}
+    unpaired = []
+    for key, sts in per_line.items():
         if any(s is None for s in sts):
-            out.append(_line(path, dl, "unaccounted", None, None,
-                             "changed code that no proof covers"))
+            judged[key] = ("unaccounted", None, None, "changed code that no proof covers")
+            win = old if key[0] == "old" else new
+            unpaired.append((key[0], key[1], _text(win, key[1])))
             continue
         region = next((s for s in sts if isinstance(s, _Region)), None)
         if isinstance(region, _Region):
-            out.append(_line(path, dl, region.kind, region.label, region.verdict, None))
+            judged[key] = (region.kind, region.label, region.verdict, None)
         else:
-            out.append(_line(path, dl, "layout", "comments and layout", VerdictKind.PROVED,
-                             win.assumed if not sts else None))
+            judged[key] = ("layout", "comments and layout", VerdictKind.PROVED, None)
+    return judged, unpaired
+
+
+def _text(win: _Window, line: int) -> str:
+    i = line - win.first
+    return win.lines[i] if 0 <= i < len(win.lines) else ""
+
+
+def _layout(win: _Window) -> _Judged:
+    return ("layout", "comments and layout", VerdictKind.PROVED, win.assumed)
+
+
+def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
+    """Whether no proof can cover any part of *hunk*: no changed function is named
+    in it, and no definition the proofs compared lies in its file."""
+    text = "\n".join(dl.text for dl in hunk.lines)
+    for change in owners.changes:
+        if change.function in text:
+            return False
+        if any(d.file == path for d in change.declarations):
+            return False
+    return True
+
+
+# what a line may hold without reaching into the next: literals, closed comments
+_LOCAL = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|/\*.*?\*/|//.*$""")
+
+
+def _lines_independent(hunk: Hunk) -> bool:
+    """Whether each line lexes alone as it lexes in its window: no comment, literal
+    or line splice crosses a line."""
+    for dl in hunk.lines:
+        rest = _LOCAL.sub(" ", dl.text)
+        if "/*" in rest or "*/" in rest or '"' in rest or "'" in rest or rest.endswith("\\"):
+            return False
+    return True
+
+
+def _account_groups(path: str, hunk: Hunk) -> list[LineAccount]:
+    """The accounting of a hunk no proof can touch, from its changed lines alone.
+
+    Context lines are the same on both sides and every line lexes alone, so
+    the windows' tokens differ only where a run of removed lines and the run
+    of added lines beside it do: each run is compared by itself.
+    """
+    out: list[LineAccount] = []
+    run: list[DiffLine] = []
+    for dl in [*hunk.lines, None]:
+        if dl is not None and dl.kind in "+-":
+            run.append(dl)
+            continue
+        if run:
+            olds = [x for x in run if x.kind == "-"]
+            news = [x for x in run if x.kind == "+"]
+            old_t = [(olds[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in olds))]
+            new_t = [(news[t.line - 1], t.spelling)
+                     for t in tokenize("\n".join(x.text for x in news))]
+            old_bad, new_bad = _unequal([s for _, s in old_t], [s for _, s in new_t])
+            bad = {id(old_t[i][0]) for i in old_bad} | {id(new_t[i][0]) for i in new_bad}
+            for x in run:
+                if id(x) in bad:
+                    out.append(_line(path, x, "unaccounted", None, None,
+                                     "changed code that no proof covers"))
+                else:
+                    out.append(_line(path, x, "layout", "comments and layout",
+                                     VerdictKind.PROVED, None))
+            run = []
     return out
 
 
-def _line(path: str, dl, kind: str, by: str | None, verdict: VerdictKind | None,
+def _account_hunk(path: str, hunk: Hunk, owners: _Owners) -> list[LineAccount]:
+    """Mbox mode: the hunk's own windows, numbered as the diff numbers them."""
+    if _no_region_here(path, hunk, owners) and _lines_independent(hunk):
+        return _account_groups(path, hunk)
+    old_first = hunk.old_start if hunk.old_length else hunk.old_start + 1
+    new_first = hunk.new_start if hunk.new_length else hunk.new_start + 1
+    old = _lex(hunk.old_window, old_first, old_first)
+    new = _lex(hunk.new_window, new_first, new_first)
+    judged, unpaired = _judge(path, old, new, owners)
+    out = []
+    seen = set()
+    for dl in hunk.lines:
+        if dl.kind not in "+-":
+            continue
+        side = "old" if dl.kind == "-" else "new"
+        number = (dl.old_lineno if side == "old" else dl.new_lineno) or 0
+        seen.add((side, number))
+        j = judged.get((side, number)) or _layout(old if side == "old" else new)
+        out.append(LineAccount(path, side, number, dl.text, *j))
+    out += _strays(path, unpaired, seen, lambda side, line: line)
+    return out
+
+
+def _strays(path: str, unpaired: list[tuple[str, int, str]], seen: set[tuple[str, int]],
+            to_diff: Callable[[str, int], int]) -> list[LineAccount]:
+    """Unaccounted tokens on lines the diff shows as context: the comparison
+    paired the two sides differently from the diff; nothing accounts for them."""
+    out = []
+    for side, line, text in unpaired:
+        number = to_diff(side, line)
+        if (side, number) not in seen:
+            seen.add((side, number))
+            out.append(LineAccount(path, side, number, text, "unaccounted", None, None,
+                                   "a change the comparison could not pair with the diff's"))
+    return out
+
+
+def _account_tree(fc: FileChange, owners: _Owners) -> list[LineAccount]:
+    """Tree mode: the whole files' changes with wide context, in the tree's lines;
+    each account numbered as the diff numbers the line."""
+    path = fc.path
+    to_tree: dict[tuple[str, int], int] = {}
+    from_tree: dict[tuple[str, int], int] = {}
+    for h in fc.hunks:
+        for dl in h.lines:
+            for side, n, start, at in (("old", dl.old_lineno, h.old_start, h.tree_old_start),
+                                       ("new", dl.new_lineno, h.new_start, h.tree_new_start)):
+                if n is not None and at is not None:
+                    to_tree[(side, n)] = n - start + at
+                    from_tree[(side, n - start + at)] = n
+    judged: dict[tuple[str, int], _Judged] = {}
+    unpaired: list[tuple[str, int, str]] = []
+    windows: list[tuple[str, int, int, _Window]] = []
+    for w in fc.tree_windows:
+        old = _lex(w.old_lines, w.old_first, w.old_first)
+        new = _lex(w.new_lines, w.new_first, w.new_first)
+        found, stray = _judge(path, old, new, owners)
+        judged.update(found)
+        unpaired += stray
+        windows += [("old", w.old_first, w.old_first + len(w.old_lines), old),
+                    ("new", w.new_first, w.new_first + len(w.new_lines), new)]
+    out = []
+    seen = set()
+    for h in fc.hunks:
+        for dl in h.lines:
+            if dl.kind not in "+-":
+                continue
+            side = "old" if dl.kind == "-" else "new"
+            number = (dl.old_lineno if side == "old" else dl.new_lineno) or 0
+            seen.add((side, number))
+            line = to_tree.get((side, number))
+            if line is None:
+                out.append(LineAccount(path, side, number, dl.text, "unaccounted", None, None,
+                                       "the hunk was not found in the tree"))
+                continue
+            j = judged.get((side, line))
+            if j is None:
+                win = next((x for s, a, b, x in windows if s == side and a <= line < b), None)
+                j = _layout(win) if win is not None else (
+                    "layout", "comments and layout", VerdictKind.PROVED,
+                    "the tree's files are equal at this line")
+            out.append(LineAccount(path, side, number, dl.text, *j))
+    out += _strays(path, unpaired, seen, lambda side, line: from_tree.get((side, line), line))
+    return out
+
+
+def _line(path: str, dl: DiffLine, kind: str, by: str | None, verdict: VerdictKind | None,
           note: str | None) -> LineAccount:
     side = "old" if dl.kind == "-" else "new"
     return LineAccount(path, side, (dl.old_lineno if side == "old" else dl.new_lineno) or 0,
@@ -388,7 +578,9 @@ def _account_file(fc: FileChange, owners: _Owners, tree: bool) -> list[LineAccou
     if why is not None:
         lines = [_line(path, dl, "unaccounted", None, None, why) for dl in changed]
         return lines or [LineAccount(path, "new", 0, "", "unaccounted", None, None, why)]
-    return [a for h in fc.hunks for a in _account_hunk(path, h, owners, tree)]
+    if tree and fc.tree_windows:
+        return _account_tree(fc, owners)
+    return [a for h in fc.hunks for a in _account_hunk(path, h, owners)]
 
 
 def account_patch(patch: Patch, tree: bool) -> list[LineAccount]:

@@ -14,9 +14,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.expr_ast import Expr
 from patchscope.clang import Token, blank_cut_comment, tokenize
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.expr_ast import Expr
 from patchscope.equivalence.uses import ASSIGN_OPS
 from patchscope.errors import ParseError
 
@@ -63,7 +63,7 @@ class Assertion:
         return parse_tokens(list(self.condition), self.condition_text)
 
     def text(self) -> str:
-        from patchscope.equivalence.expr_ast import to_c
+        from patchscope.cexpr.expr_ast import to_c
 
         try:
             cond = to_c(self.parse_condition())

@@ -15,13 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
-from patchscope.core import Argument, CallSite, SignatureChange
-from patchscope.equivalence.bodydiff import body_tokens
-from patchscope.equivalence.ceval import PURE_CALLS
-from patchscope.equivalence.context import Definitions, context_definitions
-from patchscope.equivalence.cparse import parse_expr
-from patchscope.equivalence.ctypes import CType
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.ceval import PURE_CALLS
+from patchscope.cexpr.cparse import parse_expr
+from patchscope.cexpr.ctypes import CType
+from patchscope.cexpr.expr_ast import (
     Call,
     Expr,
     Unary,
@@ -31,6 +28,9 @@ from patchscope.equivalence.expr_ast import (
     to_c,
     walk,
 )
+from patchscope.core import Argument, CallSite, SignatureChange
+from patchscope.equivalence.bodydiff import body_tokens
+from patchscope.equivalence.context import Definitions, context_definitions
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import (
     ProofResult,

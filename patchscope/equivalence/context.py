@@ -21,20 +21,20 @@ import difflib
 import functools
 from dataclasses import dataclass, field
 
-from patchscope.clang import Token
-from patchscope.equivalence.bodydiff import body_tokens
-from patchscope.equivalence.ceval import PURE_CALLS
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.ceval import PURE_CALLS
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.expr_ast import (
     Call,
     Expr,
     Member,
     Name,
     Num,
-    free_chains,
     rebuild,
+    value_chains,
     walk,
 )
+from patchscope.clang import Token
+from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 
@@ -206,7 +206,7 @@ def _side_definitions(
         ):
             return None  # not fresh, or changed again before the call
         for value in values.values():
-            if free_chains(value) & written:
+            if value_chains(value) & written:  # `&x->f` is not changed by writing x->f
                 return None
             if any(isinstance(n, Call) and n.func not in PURE_CALLS for n in walk(value)):
                 return None  # a call may have effects the other side does not have

@@ -66,6 +66,10 @@ def decide_call(
     (:mod:`.workers`), by ``id(call)``; a call not in it is run here.
     """
     arch = profile.name
+    if change.partial is not None:
+        return Verdict(VerdictKind.UNKNOWN, "none",
+                       f"the patch changes the signature of {change.function}() but does not "
+                       f"show it whole ({change.partial}); check it with --tree", arch=arch)
     if not call.complete:
         return Verdict(VerdictKind.UNKNOWN, "none",
                        f"the call is not wholly visible: {call.incomplete_reason or 'incomplete'}",
@@ -227,6 +231,10 @@ def _prove_bodies(patch: Patch, profile: ArchProfile, progress: Progress) -> Bod
 def _all_definitions(change: SignatureChange, patch: Patch, profile: ArchProfile,
                      callees: dict[str, CalleeSubstitution]
                      ) -> list[tuple[Declaration | None, BodyProof]]:
+    if change.partial is not None:
+        return [(None, BodyProof(change.function, change.file, "unknown",
+                                 f"the declarator of {change.function}() is not wholly visible "
+                                 f"in the patch: {change.partial}"))]
     decls = definitions(change)
     if not decls:
         return [(None, _guarded_body(change, patch, profile, callees, None))]
@@ -251,7 +259,7 @@ def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], chang
         return verdict
     changed = frozenset(c.function for c in patch.signature_changes)
     for decl, body in others:
-        where = decl.file if decl is not None else change.file
+        where = f"{decl.file}:{decl.line}" if decl is not None else change.file
         proof = check_call(body, change, call, profile, caller, changed)
         if not proof.proved:
             return Verdict(VerdictKind.UNKNOWN, verdict.method,
@@ -262,18 +270,41 @@ def _other_definitions(others: list[tuple[Declaration | None, BodyProof]], chang
     return verdict
 
 
+def _provisos_checked(v: Verdict, body: BodyProof, change: SignatureChange,
+                      patch: Patch) -> Verdict:
+    """A body proved only provided a guarded statement never runs is proved for
+    the calls checked against that proviso: with no call of the function in the
+    patch, or calls elsewhere in the tree that were not checked, it is not."""
+    if v.kind is not VerdictKind.PROVED or not body.provisos:
+        return v
+    guards = ", ".join(f"`{g}`" for _, g, _ in body.provisos)
+    calls = [c for c in patch.call_sites if c.function == change.function]
+    if not calls:
+        why = f"the patch shows no call of {change.function}() to check that"
+    elif change.outside_callers:
+        why = (f"{change.outside_callers} call(s) of {change.function}() outside the patch's "
+               "files were not checked against it")
+    else:
+        return v
+    return Verdict(VerdictKind.UNKNOWN, v.method,
+                   f"not proved: the body is the old one only provided {guards} never runs, "
+                   f"and {why}", Basis.NONE, arch=v.arch, steps=v.steps + [why])
+
+
 def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
-    """What a proof of *patch* rests on that patchscope did not check."""
+    """What a proof of *patch* rests on that patchscope did not check (tree mode
+    looks some of it up instead: ``patch.checked``)."""
     out = ["the patch compiles (patchscope does not build it)"]
-    if patch.mode is AnalysisMode.MBOX and patch.signature_changes:
-        names = ", ".join(f"{c.function}()" for c in patch.signature_changes)
+    changes = patch.signature_changes
+    if changes and patch.mode is AnalysisMode.MBOX:
+        names = ", ".join(f"{c.function}()" for c in changes)
         out.append(f"hunks only: every caller of {names} is in the patch (the tree is not "
                    "searched; --tree does)")
-        params = sorted({n for c in patch.signature_changes for n in c.added + c.removed})
+        params = sorted({n for c in changes for n in c.added + c.removed})
         if params:
             out.append("hunks only: no macro or file-scope name is spelled like an added or "
                        f"removed parameter ({', '.join(params)})")
-    if patch.signature_changes:
+    if changes:
         out.append("no call reaches a changed function through a function pointer")
     return out + assumptions_of(lines)
 
@@ -291,15 +322,15 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
         proofs = bodies[id(change)]
         body = proofs[0][1]
         for decl, proof in proofs:
-            v = _body_verdict(proof, profile)
+            v = _provisos_checked(_body_verdict(proof, profile), proof, change, patch)
             if decl is not None:
                 decl.body_verdict = v
             if decl is None or proof is body:
                 change.body_verdict = v
-                parts.append((v, f"body of {change.function}()", change.file, change.line))
+                parts.append((v, f"the body of {change.function}()", change.file, change.line))
             else:
-                parts.append((v, f"body of {change.function}() in {decl.file}", decl.file,
-                              decl.line))
+                parts.append((v, f"the body of {change.function}() in {decl.file}:{decl.line}",
+                              decl.file, decl.line))
         change.substitution = body.substitution_strings()
         for call in patch.call_sites:
             if call.function != change.function or id(call) in decided:
@@ -350,14 +381,18 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
     elif any(f.check == "diff-malformed" for f in patch.findings):
         parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the diff is malformed"),
                       "the patch", None, None))
+    clash = next((f for f in patch.findings if f.check == "parameter-name-clash"), None)
+    if clash is not None:
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none", clash.message, Basis.NONE),
+                      "the patch", None, None))
     bad = first_unaccounted(lines)
     if bad is not None:
-        count = sum(1 for a in lines if a.by is None)
-        more = f" ({count - 1} more line(s) alike)" if count > 1 else ""
-        why = f": {bad.note}" if bad.note else ""
+        count = sum(1 for a in lines if a.by is None) - 1
+        more = f", nor for {count} more line{'s' if count > 1 else ''}" if count else ""
+        why = f" ({bad.note})" if bad.note else ""
         parts.append((Verdict(
             VerdictKind.UNKNOWN, "whole-patch accounting",
-            f"nothing proved accounts for {bad.file}:{bad.line} `{bad.text.strip()}`{why}{more}",
+            f"no proof accounts for {bad.file}:{bad.line} `{bad.text.strip()}`{why}{more}",
             Basis.NONE), "the patch", bad.file, bad.line or None))
     if not parts:
         parts.append((Verdict(VerdictKind.PROVED, "token comparison",
@@ -393,8 +428,11 @@ def _set_nfc(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                 f"{v.reason}", file, line, patch.index))
         elif v.kind is VerdictKind.UNKNOWN:
             patch.findings.append(Finding(
-                "nfc-unproved", Severity.ERROR,
-                f"the patch claims no functional change, but {label} is {v.reason}",
+                # undecided, not shown wrong: a warning (an error with --strict,
+                # see patchscope.policy)
+                "nfc-unproved", Severity.WARNING,
+                f"the patch claims no functional change, but {label} could not be proved: "
+                f"{v.reason.removeprefix('not proved: ')}",
                 file, line, patch.index))
         elif v.kind is VerdictKind.VERIFIED:
             # evidence, not proof: said where b4 and the hooks, which show

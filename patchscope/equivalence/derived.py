@@ -21,10 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.expr_ast import Expr, to_c
 from patchscope.clang import Token
 from patchscope.core import Param
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.expr_ast import Expr, to_c
 from patchscope.equivalence.ptypes import same_type
 from patchscope.equivalence.uses import ASSIGN_OPS
 from patchscope.errors import ParseError

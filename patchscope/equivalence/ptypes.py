@@ -10,10 +10,10 @@ differently.  The token comparison cannot see that; this check does.
 from __future__ import annotations
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr.ceval import Evaluator, IntValue, PtrValue
+from patchscope.cexpr.ctypes import CType, type_from_spelling
+from patchscope.cexpr.expr_ast import Expr, Index, Member, Name, to_c
 from patchscope.core import Param
-from patchscope.equivalence.ceval import Evaluator, IntValue, PtrValue
-from patchscope.equivalence.ctypes import CType, type_from_spelling
-from patchscope.equivalence.expr_ast import Expr, Index, Member, Name, to_c
 from patchscope.errors import PatchscopeError
 
 _QUALIFIERS = ("const", "volatile", "__restrict", "restrict")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from patchscope.cexpr.expr_ast import Expr, Name, free_names, to_c, value_chains
 from patchscope.clang import Token
-from patchscope.equivalence.expr_ast import Expr, Name, free_chains, free_names, to_c
 from patchscope.equivalence.uses import assigned_names, uses_name
 
 _MACRO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -32,6 +32,7 @@ def soundness_problem(
     new_tokens: list[Token],
     steps: list[str],
     entry_locals: set[str] | None = None,
+    entry_values: set[str] | None = None,
 ) -> str | None:
     """Why the substitution found is not valid at function entry, or None.
 
@@ -40,9 +41,13 @@ def soundness_problem(
     *entry_locals*: removed parameters the new body declares at its top
     (:mod:`.derived`): their value is taken at entry and the rest of both
     bodies uses them alike, so later writes do not matter.
+    *entry_values*: new parameters that stand for a local the old body declared at
+    its top (:mod:`.derived`, the other way round): the value is taken at entry
+    by both, and what the bodies do with the name afterwards is the same.
     Assumptions made are appended to *steps*.
     """
     entry_locals = entry_locals or set()
+    entry_values = entry_values or set()
     removed = old_params - new_params
     for p, e in sigma.items():
         if e is None:
@@ -59,13 +64,13 @@ def soundness_problem(
     old_written = assigned_names(old_tokens)
     new_written = assigned_names(new_tokens)
     for p, e in sigma.items():
-        if e is None or e == Name(p):
+        if e is None or e == Name(p) or p in entry_values:
             continue
         if p in new_written:
             return f"the new body writes {p}, so it is not {to_c(e)} at every use"
         if uses_name(old_tokens, p):
             return f"{p} already names something in the old body"
-        written = sorted(free_chains(e) & old_written)
+        written = sorted(value_chains(e) & old_written)
         if written:
             return f"the old body writes {', '.join(written)}, so {to_c(e)} changes after entry"
         _assume_fields(e, "is not written between entry and its use", steps)
@@ -75,7 +80,7 @@ def soundness_problem(
             continue
         if r in old_written:
             return f"the old body writes {r}, so it is not {to_c(e)} at every use"
-        written = sorted(free_chains(e) & new_written)
+        written = sorted(value_chains(e) & new_written)
         if written:
             return f"the new body writes {', '.join(written)}, so {to_c(e)} changes after entry"
         _assume_fields(e, "is not written between entry and its use", steps)
@@ -87,6 +92,6 @@ def soundness_problem(
 
 def _assume_fields(e: Expr, what: str, steps: list[str]) -> None:
     """Note the assumption the proof makes about fields *e* reads through a pointer."""
-    fields = sorted(c for c in free_chains(e) if "->" in c)
+    fields = sorted(c for c in value_chains(e) if "->" in c)
     if fields:
         steps.append(f"assumed: {', '.join(fields)} (read through a pointer) {what}")

@@ -23,6 +23,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr.cparse import parse_tokens
+from patchscope.cexpr.ctypes import CType, type_from_spelling
+from patchscope.cexpr.expr_ast import (
+    Expr,
+    Name,
+    free_names,
+    substitute,
+    to_c,
+    value_chains,
+)
 from patchscope.clang import Token
 from patchscope.core import Declaration, Param, SignatureChange
 from patchscope.equivalence.bodydiff import (
@@ -33,17 +43,8 @@ from patchscope.equivalence.bodydiff import (
     find_guards,
     without,
 )
-from patchscope.equivalence.cparse import parse_tokens
-from patchscope.equivalence.ctypes import CType, type_from_spelling
 from patchscope.equivalence.derived import derived_locals
 from patchscope.equivalence.derived import describe as describe_local
-from patchscope.equivalence.expr_ast import (
-    Expr,
-    free_chains,
-    free_names,
-    substitute,
-    to_c,
-)
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.soundness import global_like, soundness_problem
 from patchscope.equivalence.symbolic import (
@@ -175,6 +176,47 @@ def _definition(change: SignatureChange) -> Declaration | None:
     return chosen[0] if chosen else None
 
 
+def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> BodyProof | None:
+    """The proof for a change that only renames parameters of prototypes, if it is one.
+
+    A parameter's name in a prototype names nothing outside it: with the same
+    types in the same places, every call means what it meant.  Only when the
+    patch changes nothing but these prototypes (``prototypes_alone``: no body
+    can have changed with them); not for unnamed parameters (the call is
+    bound by name).
+    """
+    if not change.prototypes_alone:
+        return None  # some other line of the patch changes: perhaps the body
+    for d in change.declarations:
+        if len(d.old_params) != len(d.new_params):
+            return None
+        for a, b in zip(d.old_params, d.new_params, strict=True):
+            if " ".join(a.type.split()) != " ".join(b.type.split()) or not (a.name and b.name):
+                return None
+    pairs = list(zip(change.old_params, change.new_params, strict=True))
+    proof = BodyProof(change.function, change.file, "proved", "")
+    proof.types = _param_types(change, profile)
+    proof.old_params, proof.new_params = change.old_params, change.new_params
+    proof.sigma = {b.name: Name(a.name) for a, b in pairs if a.name != b.name}
+    where = ", ".join(f"{d.file}:{d.line}" for d in change.declarations)
+    renames = [f"{a.name} -> {b.name}" for a, b in pairs if a.name != b.name]
+    proof.steps.append(f"only prototypes change ({where}); the parameter types stay in their "
+                       "places")
+    if renames:
+        proof.steps.append("a parameter name in a prototype names nothing outside it: every "
+                           "call binds its arguments by position, as before")
+        proof.steps.append("assumed: no macro is named like "
+                           + ", ".join(f"`{b.name}`" for a, b in pairs if a.name != b.name)
+                           + " (it would change what the prototype declares)")
+        proof.reason = (f"the prototypes of {change.function}() only rename parameters "
+                        f"({', '.join(renames)})")
+    else:
+        # attributes that only check callers (unproved_interface is empty)
+        proof.reason = (f"the prototypes of {change.function}() change only what the "
+                        "compiler checks at each call")
+    return proof
+
+
 _Matched = tuple[Unifier, list[Assertion], list[Assertion], list[Token], list[Token], list[str]]
 
 
@@ -276,6 +318,10 @@ def prove_body(
     the primary one).
     """
     callees = {f: c for f, c in (callees or {}).items() if f != change.function}
+    if change.unproved_interface:
+        # the body may be equal, but callers see a different function
+        return BodyProof(change.function, change.file, "unknown",
+                         "; ".join(change.unproved_interface))
     if decl is None:
         decl = _definition(change)
     elif decl.old_body is None or decl.new_body is None:
@@ -286,6 +332,9 @@ def prove_body(
             f"the body of {change.function}() in {decl.file} is not visible in the patch",
         )
     if decl is None:
+        renamed = _prototype_names_only(change, profile)
+        if renamed is not None:
+            return renamed
         return BodyProof(
             change.function,
             change.file,
@@ -310,6 +359,18 @@ def prove_body(
     # `struct mm_struct *mm = vma->vm_mm;` at the top: mm is still the old parameter
     locals_, new_tokens = derived_locals(new_tokens, decl.new_body or "", change.old_params,
                                          removed, profile)
+    # `struct elevator_queue *e = q->elevator;` at the old top, `e` a new parameter:
+    # the value the callee computed at entry is now passed in (e := q->elevator)
+    entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+                                     bindable, profile)
+    # the name must not be read before its declaration (an earlier initializer
+    # would read some outer name there, and the parameter now)
+    keep = {n for n in entry if _declared_first(old_tokens, n)}
+    if keep != set(entry):
+        entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+                                         keep, profile)
+    old_tokens = stripped
+    bindable -= set(entry)
     unmatched = removed - set(locals_)
     matched = _match_bodies(old_tokens, new_tokens, bindable, unmatched, callees, guards=False)
     if isinstance(matched, str):
@@ -326,7 +387,13 @@ def prove_body(
             proof.added_conditions.append((a.text(), cond))
     proof.tau = {**unifier.tau, **{n: v.expr for n, v in locals_.items()}}
     for p in new_names:
-        if p in unifier.sigma:
+        if p in entry:
+            proof.sigma[p] = entry[p].expr
+            proof.steps.append(
+                f"{p} := {to_c(entry[p].expr)}, the value the old body computed at entry "
+                f"(`{entry[p].text}`, its first statements read nothing else first); both "
+                f"bodies then use {p} alike")
+        elif p in unifier.sigma:
             proof.sigma[p] = unifier.sigma[p]
         elif p in bindable:
             if not _in_tau(p, proof.tau):
@@ -339,7 +406,7 @@ def prove_body(
                            f"{_callee_text(callees[f])}")
     problem = soundness_problem(
         proof.sigma, proof.tau, set(old_names), set(new_names), old_tokens, new_tokens,
-        proof.steps, set(locals_),
+        proof.steps, set(locals_), set(entry),
     )
     if problem:
         return _fail(proof, "differs", problem)
@@ -363,7 +430,7 @@ def prove_body(
         # a derivation declared at the top is read at entry: later lines do not matter
         at_use = [e for n, e in proof.tau.items() if n not in locals_]
         read = sorted({c for e in [*proof.sigma.values(), *at_use] if e is not None
-                       for c in free_chains(e) if not global_like(c)})
+                       for c in value_chains(e) if not global_like(c)})
         if read:
             proof.steps.append(f"assumed (hunks only): the lines the patch does not show do not "
                                f"write {', '.join(read)}")
@@ -382,6 +449,12 @@ def prove_body(
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
+
+
+def _declared_first(tokens: list[Token], name: str) -> bool:
+    """Whether the first mention of *name* in *tokens* is its declaration ``name =``."""
+    k = next((i for i, t in enumerate(tokens) if t.spelling == name), None)
+    return k is not None and k + 1 < len(tokens) and tokens[k + 1].spelling == "="
 
 
 def _callee_text(c: CalleeSubstitution) -> str:

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 import z3
 
 from patchscope.arch import ArchProfile
-from patchscope.equivalence.ctypes import (
+from patchscope.cexpr.ctypes import (
     CType,
     ulong_type,
 )
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.expr_ast import (
     Expr,
     free_names,
 )
@@ -49,7 +49,12 @@ TIMEOUT_MS = 5000
 # its timeout) instead of growing until the machine swaps
 MEMORY_MB = 2048
 z3.set_param("memory_max_size", MEMORY_MB)
-OPTIMIZE_MS = 200
+# The optimiser that makes counter-models readable stops after this much of
+# z3's own work (its "rlimit" count), not after a time: on a loaded machine a
+# timeout gave other values from run to run.  The time limit only guards
+# against a pathological case.
+OPTIMIZE_RLIMIT = 3_000_000
+OPTIMIZE_MS = 2000
 
 
 @dataclass
@@ -88,11 +93,13 @@ def _smallest_model(solver: z3.Solver, tr: Translator) -> z3.ModelRef | None:
     """A counter-model with small values (names in order), for readable reports.
 
     Only the presentation changes: any model proves the point.  Gives up
-    (None) quickly when the optimiser is slow.
+    (None) after a fixed amount of z3's work, so the same input gives the
+    same values on any machine load.
     """
     if tr.nonlinear:
         return None
     opt = z3.Optimize()
+    opt.set("rlimit", OPTIMIZE_RLIMIT)
     opt.set("timeout", OPTIMIZE_MS)
     opt.add(*solver.assertions())
     for _, v in sorted(tr.vars.items()):

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from patchscope.equivalence.cparse import parse_int_literal
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.cparse import parse_int_literal
+from patchscope.cexpr.expr_ast import (
     Binary,
     Call,
     Cast,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 from patchscope.arch import ArchProfile
 from patchscope.core import CallSite, CheckOptions, Series, SignatureChange
@@ -46,13 +47,34 @@ def modelled_calls(series: Series) -> list[tuple[SignatureChange, CallSite]]:
     return pairs
 
 
+# Per task, the layouts run and planned, written by the workers and read by
+# the parent for its progress line; set before the pool forks its workers.
+_COUNTS: tuple[Any, Any] | None = None
+
+
+class _CountingProgress(Progress):
+    """A worker's progress: counts in the shared arrays, nothing on screen."""
+
+    def __init__(self, slot: int) -> None:
+        super().__init__(False)
+        self.slot = slot
+
+    def layouts(self, site: str, done: int, total: int) -> None:
+        if _COUNTS is not None:
+            _COUNTS[0][self.slot], _COUNTS[1][self.slot] = done, total
+
+
 def _run_one(change: SignatureChange, call: CallSite, profile: ArchProfile, scenarios: int,
-             seed: int) -> ModelOutcome:
+             seed: int, slot: int = 0) -> ModelOutcome:
     model = decide.find_model(change)
     assert model is not None  # modelled_calls chose only modelled functions
+    progress = _CountingProgress(slot)
     try:
-        return model.check_call(change, call, profile, scenarios=scenarios, seed=seed,
-                                progress=Progress(False))
+        outcome: ModelOutcome = model.check_call(change, call, profile, scenarios=scenarios,
+                                                 seed=seed, progress=progress)
+        if _COUNTS is not None:  # all of its layouts are done
+            _COUNTS[0][slot] = _COUNTS[1][slot]
+        return outcome
     except Exception as exc:  # sent back whole: the parent reports it
         return exc
 
@@ -69,17 +91,34 @@ def run_models(series: Series, profile: ArchProfile, options: CheckOptions,
     pairs = modelled_calls(series)
     if len(pairs) < 2:
         return {}
+    global _COUNTS
     workers = min(options.jobs, len(pairs))
-    progress.note(f"model: {len(pairs)} call sites on {workers} worker processes")
+    progress.note(f"model: {len(pairs)} call sites on {workers} worker processes", force=True)
     # fork: workers inherit the loaded libclang, z3 and models instead of importing again
     context = multiprocessing.get_context("fork")
+    _COUNTS = (context.Array("q", len(pairs), lock=False),
+               context.Array("q", len(pairs), lock=False))
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = {id(call): pool.submit(_run_one, change, call, profile,
-                                             options.scenarios, options.seed)
-                       for change, call in pairs}
+                                             options.scenarios, options.seed, slot)
+                       for slot, (change, call) in enumerate(pairs)}
+            pending = set(futures.values())
+            while pending:
+                _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _note_counts(progress, len(pairs) - len(pending), len(pairs), workers)
             return {key: future.result() for key, future in futures.items()}
     except (BrokenProcessPool, OSError, pickle.PicklingError):
         # the pool itself failed (no fork, out of processes): the verdict stage
         # runs each model in this process instead; the results are the same
         return {}
+    finally:
+        _COUNTS = None
+
+
+def _note_counts(progress: Progress, finished: int, total: int, workers: int) -> None:
+    if _COUNTS is None:
+        return
+    done, planned = sum(_COUNTS[0]), sum(_COUNTS[1])
+    progress.note(f"model: call site {finished}/{total} done on {workers} workers, "
+                  f"layout {done:,}/{planned:,} of those started", force=finished == total)

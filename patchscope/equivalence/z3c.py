@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import z3
 
 from patchscope.arch import ArchProfile
-from patchscope.equivalence.ceval import macro_type
-from patchscope.equivalence.cparse import parse_int_literal
-from patchscope.equivalence.ctypes import (
+from patchscope.cexpr.ceval import macro_type
+from patchscope.cexpr.cparse import parse_int_literal
+from patchscope.cexpr.ctypes import (
     CType,
     int_type,
     literal_type,
@@ -27,7 +27,7 @@ from patchscope.equivalence.ctypes import (
     ulong_type,
     usual_conversion,
 )
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.expr_ast import (
     COMPARISONS,
     Binary,
     Call,

@@ -4,6 +4,12 @@ The equivalence stage asks :func:`find_model` for the model of a changed
 function and runs each call site's old and new arguments through it
 (:meth:`KernelModel.check_call`).  A new modelled routine is one new module
 that subclasses :class:`KernelModel` and is listed in ``_MODULES``.
+
+Layers: the models sit beneath the equivalence stage and read C expressions
+through :mod:`patchscope.cexpr`; they never import :mod:`patchscope.equivalence`.
+The equivalence stage reaches the models only through this registry
+(:func:`find_model`, :class:`KernelModel`, :class:`ModelResult`), never a
+model's own module.  tests/test_layers.py checks both.
 """
 
 from __future__ import annotations

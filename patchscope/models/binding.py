@@ -16,9 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from patchscope.arch import ArchProfile
-from patchscope.clang import tokenize
-from patchscope.core import Argument, CallSite
-from patchscope.equivalence.cexpr import (
+from patchscope.cexpr import (
     EvalError,
     Expr,
     Member,
@@ -31,6 +29,8 @@ from patchscope.equivalence.cexpr import (
     to_c,
     walk,
 )
+from patchscope.clang import tokenize
+from patchscope.core import Argument, CallSite
 from patchscope.errors import ParseError
 from patchscope.models.maple import Vma
 from patchscope.models.roles import Roles, SideRoles, calls_of

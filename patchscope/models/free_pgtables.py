@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
+from patchscope.cexpr import EvalError, Expr, chain_text, free_names, to_c
 from patchscope.core import Basis, CallSite, Counterexample, SignatureChange, Verdict, VerdictKind
-from patchscope.equivalence.cexpr import EvalError, Expr, chain_text, free_names, to_c
 from patchscope.models import KernelModel, ModelResult, register
 from patchscope.models import counterexample as cx
 from patchscope.models.binding import Binder, BindError, read_chain
@@ -211,11 +211,13 @@ class FreePgtablesModel(KernelModel):
         found: tuple[Scenario, Outcome, str] | None = None
         behaves: tuple[Scenario, Outcome, str] | None = None
         warned: tuple[Scenario, Outcome] | None = None
+        planned = len(grid_sc) + len(random_sc)
+        site = f"{call.caller}() {call.file}:{call.line}"
         try:
             for n, (sc, sample) in enumerate(
                     [(s, None) for s in grid_sc] + [(s, k) for k, s in enumerate(random_sc)]):
-                if n % 2000 == 0:
-                    progress.note(f"{call.caller}() -> free_pgtables(): model scenario {n}")
+                if n % 250 == 0:
+                    progress.layouts(site, n, planned)
                 for o in runner.run(sc, sample):
                     ran += 1
                     ran_random += sample is not None

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from patchscope.cexpr import Binary, Cond, Expr, Name, Num, free_names, substitute, to_c
+from patchscope.cexpr.cparse import parse_tokens
 from patchscope.clang import Token, tokenize
 from patchscope.core import Param, SignatureChange
-from patchscope.equivalence.cexpr import Binary, Cond, Expr, Name, Num, free_names, substitute, to_c
-from patchscope.equivalence.cparse import parse_tokens
 from patchscope.errors import ParseError
 
 WARN_MACROS = ("WARN_ON_ONCE", "WARN_ON", "VM_WARN_ON_ONCE", "VM_WARN_ON")

@@ -20,7 +20,7 @@ from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.styles import get_style_by_name
 from pygments.util import ClassNotFound
 
-from patchscope.core import FileChange, Hunk, ReviewComment
+from patchscope.core import FileChange, Hunk, LineAccount, ReviewComment
 
 # Characters that reorder or hide text (Trojan Source) and C0/C1 controls: shown
 # as a visible <U+XXXX> so that a reviewer sees what the compiler sees.
@@ -45,6 +45,40 @@ class DiffRow:
     code: Markup
     anchor: str
     comments: list[ReviewComment] = field(default_factory=list)
+    linked: bool = False  # a finding links here: the row needs its id
+    account: LineAccount | None = None  # changed lines: what accounts for it
+
+    @property
+    def mark(self) -> str:
+        """The account column: a short word, ``?`` for a line nothing accounts for."""
+        if self.account is None:
+            return ""
+        if self.account.by is None:
+            return "?"
+        return _MARKS.get(self.account.kind, self.account.kind)
+
+    @property
+    def mark_title(self) -> str:
+        a = self.account
+        if a is None:
+            return ""
+        if a.by is None:
+            return "unaccounted: " + (a.note or "changed code that no proof covers")
+        verdict = f" ({a.verdict})" if a.verdict is not None else ""
+        return f"{a.by}{verdict}" + (f"; assumes {a.note}" if a.note else "")
+
+    @property
+    def mark_class(self) -> str:
+        a = self.account
+        if a is None:
+            return ""
+        if a.by is None:
+            return "acct-none"
+        return "acct-proved" if str(a.verdict) == "proved" else "acct-open"
+
+
+_MARKS = {"layout": "layout", "prose": "doc", "signature": "sig", "body": "body",
+          "call": "call"}
 
 
 @dataclass
@@ -74,16 +108,9 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 _PLAIN_SPAN = re.compile(r'<span class="(?:w|n|p)">([^<]*)</span>')
 
 
-# Past this many characters a hunk is shown escaped but not highlighted: the
-# lexer's regular expressions are not linear on every hostile line.
-MAX_HIGHLIGHT_CHARS = 200_000
-
-
 def _highlight_lines(lexer: Lexer, lines: list[str]) -> list[Markup]:
     if not lines:
         return []
-    if sum(len(line) for line in lines) > MAX_HIGHLIGHT_CHARS:
-        return [Markup(escape(visible(line))) for line in lines]
     text = "\n".join(visible(line) for line in lines) + "\n"
     out = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, _FORMATTER)).split("\n")
     if out and out[-1] == "":
@@ -108,34 +135,20 @@ def _matches(comment: ReviewComment, change: FileChange) -> bool:
     return comment.file is not None and comment.file in (change.path, change.old_path)
 
 
-_Rows = dict[int, DiffRow]
-
-
-def _row_index(rows: list[DiffRow]) -> tuple[_Rows, _Rows]:
-    """The first row of each new and old line number: one pass, so anchoring
-    many comments in a long diff stays linear."""
-    by_new: _Rows = {}
-    by_old: _Rows = {}
-    for r in rows:
-        if r.kind in (" ", "+") and r.new_lineno is not None:
-            by_new.setdefault(r.new_lineno, r)
-        if r.kind in (" ", "-") and r.old_lineno is not None:
-            by_old.setdefault(r.old_lineno, r)
-    return by_new, by_old
-
-
-def _anchor_row(comment: ReviewComment, index: tuple[_Rows, _Rows]) -> DiffRow | None:
+def _anchor_row(comment: ReviewComment, rows: list[DiffRow]) -> DiffRow | None:
     if comment.line is None:
         return None
-    by_new, by_old = index
+    by_new = [r for r in rows if r.kind in (" ", "+") and r.new_lineno == comment.line]
+    by_old = [r for r in rows if r.kind in (" ", "-") and r.old_lineno == comment.line]
     order = (by_old, by_new) if comment.side == "old" else (by_new, by_old)
     for found in order:
-        if comment.line in found:
-            return found[comment.line]
+        if found:
+            return found[0]
     return None
 
 
-def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: str) -> DiffView:
+def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: str,
+              accounting: list[LineAccount] | None = None) -> DiffView:
     """Rows of every file's hunks, each review comment under the line it is anchored to.
 
     A comment whose file or line is not in the diff is returned in
@@ -148,11 +161,16 @@ def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: st
         rows: list[DiffRow] = []
         for hi, hunk in enumerate(change.hunks):
             rows.extend(_hunk_rows(lexer, hunk, f"{prefix}-f{fi}-h{hi}"))
-        index = _row_index(rows)
+        accounts = {(a.side, a.line): a for a in accounting or [] if a.file == change.path}
+        for r in rows:
+            if r.kind == "+":
+                r.account = accounts.get(("new", r.new_lineno or 0))
+            elif r.kind == "-":
+                r.account = accounts.get(("old", r.old_lineno or 0))
         for ci, comment in enumerate(comments):
             if ci in placed or not _matches(comment, change):
                 continue
-            row = _anchor_row(comment, index)
+            row = _anchor_row(comment, rows)
             if row is not None:
                 row.comments.append(comment)
                 placed.add(ci)

@@ -19,6 +19,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
@@ -29,6 +30,7 @@ from patchscope.core import (
     AlignedArgument,
     CallSite,
     CheckOptions,
+    Finding,
     Param,
     Patch,
     Series,
@@ -38,9 +40,13 @@ from patchscope.errors import InternalError, UsageError
 from patchscope.render import verdicts
 from patchscope.render.addrspace import Drawing, draw
 from patchscope.render.counterexample import facts, words
-from patchscope.render.diffview import HIDDEN, DiffView, diff_view, pygments_css
+from patchscope.render.diffview import HIDDEN, DiffRow, DiffView, diff_view, pygments_css
 
 TEMPLATE = "report.html.j2"
+
+# Where a Message-ID's thread is read: a plain link, followed only if the
+# reader clicks it; the page itself still loads nothing.
+ARCHIVE = "https://lore.kernel.org/r/"
 
 # The page needs no script and loads nothing: styles are inline, images are data.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -115,6 +121,7 @@ def environment() -> jinja2.Environment:
     env.filters["path"] = _path
     env.globals["icon"] = verdicts.icon
     env.globals["severity_icon"] = lambda s: verdicts.SEVERITY_ICONS.get(s, "\u2022")
+    env.globals["accounting_summary"] = verdicts.accounting_summary
     return env
 
 
@@ -134,6 +141,7 @@ class SignatureView:
     change: SignatureChange
     old: list[ParamView]
     new: list[ParamView]
+    interface: list[str] = field(default_factory=list)  # return type and attribute changes
 
 
 @dataclass
@@ -195,7 +203,8 @@ def _signature_view(change: SignatureChange) -> SignatureView:
         return ParamView(p, "", "")
 
     return SignatureView(
-        change, [mark_old(p) for p in change.old_params], [mark_new(p) for p in change.new_params]
+        change, [mark_old(p) for p in change.old_params], [mark_new(p) for p in change.new_params],
+        verdicts.interface_changes(change),
     )
 
 
@@ -237,21 +246,71 @@ def _patch_view(patch: Patch, number: int) -> PatchView:
         claim_outside_body=outside,
         signatures=[_signature_view(c) for c in patch.signature_changes],
         call_sites=[_call_site_view(i, cs) for i, cs in enumerate(patch.call_sites, start=1)],
-        diff=diff_view(patch.files, patch.review_comments, anchor),
+        diff=diff_view(patch.files, patch.review_comments, anchor, patch.accounting),
         review_trailers=[t for t in patch.trailers if t.key.lower() != "signed-off-by"],
         findings=sorted(patch.findings, key=verdicts.severity_rank),
     )
+
+
+def archive_url(message_id: str | None) -> str | None:
+    """The list archive's page of the thread of *message_id*."""
+    bare = (message_id or "").strip().strip("<>").strip()
+    if not bare or any(c.isspace() for c in bare):
+        return None
+    return ARCHIVE + quote(bare, safe="@!$&'()*+,;=:-._~") + "/"
+
+
+def _diff_row(pv: PatchView, f: Finding) -> DiffRow | None:
+    """The diff row of *pv* at the finding's file and line (new side first)."""
+    if not f.file or not f.line:
+        return None
+    for fv in pv.diff.files:
+        if f.file not in (fv.change.path, fv.change.old_path):
+            continue
+        for kinds, side in (((" ", "+"), "new_lineno"), (("-",), "old_lineno")):
+            for row in fv.rows:
+                if row.kind in kinds and getattr(row, side) == f.line:
+                    return row
+    return None
+
+
+def finding_links(patches: list[PatchView], series: Series) -> dict[int, list[tuple[str, str]]]:
+    """Per finding (by id), the (label, anchor) of its call site and of its diff line.
+
+    A finding without a patch (the series') is looked for in every patch.
+    """
+    links: dict[int, list[tuple[str, str]]] = {}
+    for f in series.all_findings():
+        found: list[tuple[str, str]] = []
+        for pv in patches:
+            if f.patch is not None and pv.patch.index != f.patch:
+                continue
+            site = next((cv for cv in pv.call_sites
+                         if f.file and cv.site.file == f.file and cv.site.line == f.line), None)
+            if site is not None:
+                found.append(("call site", f"{pv.anchor}-cs{site.index}"))
+            row = _diff_row(pv, f)
+            if row is not None:
+                row.linked = True
+                found.append(("diff line", row.anchor))
+            if found:
+                break
+        links[id(f)] = found
+    return links
 
 
 def context(series: Series, options: CheckOptions) -> dict[str, Any]:
     """Everything the report template shows, computed once."""
     profile = PROFILES.get(options.arch)
     patches = [_patch_view(p, i) for i, p in enumerate(series.patches, start=1)]
+    links = finding_links(patches, series)
     return {
         "series": series,
         "options": options,
         "patches": patches,
         "patch_anchors": {pv.patch.index: pv.anchor for pv in patches},
+        "finding_links": lambda f: links.get(id(f), []),
+        "archive_url": archive_url,
         "version": __version__,
         "csp": Markup(CSP),  # noqa: S704 - a constant, quoted as the CSP spec writes it
         "arch": options.arch,

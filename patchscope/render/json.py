@@ -19,6 +19,7 @@ from patchscope.core import (
     Declaration,
     FileChange,
     Finding,
+    LineAccount,
     Param,
     Patch,
     ReviewComment,
@@ -98,7 +99,9 @@ def verdict_json(v: Verdict | None) -> dict[str, Any] | None:
 
 
 def _declaration(d: Declaration) -> dict[str, Any]:
-    return {"file": d.file, "line": d.line, "kind": d.kind}
+    return {"file": d.file, "line": d.line, "kind": d.kind,
+            "old_return": d.old_return, "new_return": d.new_return,
+            "old_attributes": list(d.old_attributes), "new_attributes": list(d.new_attributes)}
 
 
 def _signature_change(sc: SignatureChange) -> dict[str, Any]:
@@ -113,6 +116,7 @@ def _signature_change(sc: SignatureChange) -> dict[str, Any]:
         "renamed": [{"old": r.old, "new": r.new} for r in sc.renamed],
         "moved": list(sc.moved),
         "declarations": [_declaration(d) for d in sc.declarations],
+        "unproved_interface": list(sc.unproved_interface),
         "substitution": dict(sorted(sc.substitution.items())),
         "body_verdict": verdict_json(sc.body_verdict),
     }
@@ -187,6 +191,19 @@ def _review_comment(rc: ReviewComment) -> dict[str, Any]:
     }
 
 
+def _account(a: LineAccount) -> dict[str, Any]:
+    return {
+        "file": a.file,
+        "side": a.side,
+        "line": a.line,
+        "text": a.text,
+        "kind": a.kind,
+        "by": a.by,
+        "verdict": _plain(a.verdict) if a.verdict is not None else None,
+        "note": a.note,
+    }
+
+
 def nfc_json(patch: Patch) -> dict[str, Any]:
     """The patch's NFC verdict; before the analysis: not-claimed or unknown."""
     if patch.nfc is not None:
@@ -194,6 +211,8 @@ def nfc_json(patch: Patch) -> dict[str, Any]:
             "verdict": _plain(patch.nfc.verdict),
             "reasons": list(patch.nfc.reasons),
             "basis": _plain(patch.nfc.basis),
+            "assumptions": list(patch.assumptions),
+            "checked": list(patch.checked),
         }
     if not patch.claims_nfc:
         return {
@@ -220,6 +239,7 @@ def patch_json(p: Patch) -> dict[str, Any]:
         "signature_changes": [_signature_change(sc) for sc in p.signature_changes],
         "call_sites": [_call_site(cs) for cs in p.call_sites],
         "nfc": nfc_json(p),
+        "accounting": [_account(a) for a in p.accounting],
         "findings": _findings(p.findings),
         "review_comments": [_review_comment(rc) for rc in p.review_comments],
     }

@@ -2,6 +2,7 @@
 
 Layout, top to bottom:
 
+- the mode line: what the analysis saw (``mode: mbox: hunks only ...``);
 - per patch, a verdict line ``[4/9] subject: verdict (what it rests on)``,
   then one indented line per call site and, for a refuted one, the
   counterexample in words;
@@ -18,9 +19,10 @@ Colour only when ``options.color`` (a terminal, no NO_COLOR).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
-from patchscope.core import CallSite, CheckOptions, Finding, Patch, Series
+from patchscope.core import AnalysisMode, CallSite, CheckOptions, Finding, Patch, Series
 from patchscope.render import verdicts
 from patchscope.render.counterexample import words
 from patchscope.render.diffview import visible
@@ -76,12 +78,29 @@ def _verdict_word(kind: str, paint: _Painter) -> str:
     return paint(word, kind)
 
 
-def _site_line(site: CallSite, paint: _Painter) -> list[str]:
+def _proofs(patch: Patch) -> list[str]:
+    """The distinct proofs of the patch's call sites, in the order they come."""
+    out: list[str] = []
+    for site in patch.call_sites:
+        v = site.verdict
+        if v is not None and v.basis == "proof" and v.method and v.method not in out:
+            out.append(v.method)
+    return out
+
+
+def _proof_name(proofs: list[str], method: str) -> str:
+    return "the proof above" if len(proofs) == 1 else f"proof {proofs.index(method) + 1} above"
+
+
+def _site_line(site: CallSite, paint: _Painter, proofs: list[str]) -> list[str]:
     kind, _ = verdicts.site_verdict(site)
     how = ""
     if site.verdict is not None:
         v = site.verdict
-        how = verdicts.basis_text(v) if v.basis != "proof" else f"proof: {v.method}"
+        if v.basis == "proof":
+            how = _proof_name(proofs, v.method) if v.method in proofs else f"proof: {v.method}"
+        else:
+            how = verdicts.basis_text(v)
         if v.reason and v.basis != "proof":
             how = f"{one_line(v.reason)}; {how}"
     lines = [
@@ -107,19 +126,38 @@ def _site_line(site: CallSite, paint: _Painter) -> list[str]:
 def _patch_block(patch: Patch, series: Series, paint: _Painter) -> list[str]:
     pv = verdicts.patch_verdict(patch)
     head = paint(f"[{patch.index}/{patch.total}] {one_line(patch.subject)}", "bold")
-    lines = [f"{head}: {_verdict_word(pv.kind, paint)} ({one_line(pv.basis_text)})"]
+    # a proof is stated once, here, and the call sites it covers refer to it
+    proofs = _proofs(patch) if pv.basis == "proof" else []
+    if proofs:
+        also = pv.basis_text.rpartition(" (and ")
+        extra = f" (and {one_line(also[2])}" if also[1] else ""
+        lines = [f"{head}: {_verdict_word(pv.kind, paint)}{extra}"]
+        for n, method in enumerate(proofs, 1):
+            label = "proof" if len(proofs) == 1 else f"proof {n}"
+            lines.append(f"    {label}: {one_line(method)}")
+    else:
+        lines = [f"{head}: {_verdict_word(pv.kind, paint)} ({one_line(pv.basis_text)})"]
+    if patch.accounting:
+        lines.append(f"    changed lines: {one_line(verdicts.accounting_summary(patch))}")
+    if patch.assumptions and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    assumes: {one_line('; '.join(patch.assumptions))}")
+    if patch.checked and pv.kind in ("proved", "not-claimed"):
+        lines.append(f"    checked: {one_line('; '.join(patch.checked))}")
     for change in patch.signature_changes:
         parts = [f"added {one_line(n)}" for n in change.added]
         parts += [f"removed {one_line(n)}" for n in change.removed]
         parts += [f"renamed {one_line(r.old)} -> {one_line(r.new)}" for r in change.renamed]
         parts += [f"moved {one_line(n)}" for n in change.moved]
+        parts += [one_line(words) for words in verdicts.interface_changes(change)]
+        if change.partial:
+            parts = [f"not wholly visible: {one_line(change.partial)}"]
         lines.append(
             f"    signature of {one_line(change.function)}() "
             f"{one_line(change.file)}:{change.line}: "
             + ("; ".join(parts) or "parameter types changed")
         )
     for site in patch.call_sites:
-        lines.extend(_site_line(site, paint))
+        lines.extend(_site_line(site, paint, proofs))
     order = sorted(patch.findings, key=verdicts.severity_rank)
     lines.extend(finding_line(f, series, paint) for f in order)
     return lines
@@ -149,14 +187,68 @@ def summary_line(series: Series) -> str:
     return text
 
 
+_MODE_SAYS = {
+    AnalysisMode.MBOX: "hunks only (--tree DIR: whole files and every caller in the tree)",
+    AnalysisMode.TREE: "whole files of what the series touches",
+    AnalysisMode.TREE_WHOLE: "whole files and every caller in the tree",
+}
+
+
+def mode_line(series: Series, options: CheckOptions) -> str:
+    """``mode: tree-whole, --tree . (implied: ...): what it sees``: what the answer rests on."""
+    text = f"mode: {series.mode.value}"
+    if options.tree and series.mode is not AnalysisMode.MBOX:
+        text += f", --tree {one_line(options.tree)}"
+        if options.tree_implied:
+            text += " (implied: revisions of the checkout it runs in)"
+    return f"{text}: {_MODE_SAYS[series.mode]}"
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def wrap(line: str, width: int | None) -> list[str]:
+    """*line* broken at spaces to *width* columns, continuation lines hanging
+    four columns deeper than the line's own indent (colour codes take none)."""
+    if width is None or len(_ANSI.sub("", line)) <= width:
+        return [line]
+    indent = len(line) - len(line.lstrip(" "))
+    hang = " " * min(indent + 4, width // 2)
+    out: list[str] = []
+    current, used, empty = " " * indent, indent, True
+    for word in line[indent:].split(" "):
+        size = len(_ANSI.sub("", word))
+        if not empty and used + 1 + size > width:
+            out.append(current)
+            current, used, empty = hang, len(hang), True
+        if empty:
+            current, used, empty = current + word, used + size, False
+        else:
+            current, used = f"{current} {word}", used + 1 + size
+    out.append(current)
+    return out
+
+
 def render_text(series: Series, options: CheckOptions) -> str:
-    """The whole terminal report, ending in a newline."""
+    """The whole terminal report, ending in a newline.
+
+    ``options.quiet``: the error and warning lines alone (nothing at all when
+    there are none).  ``options.width``: lines wrapped to that many columns.
+    """
     paint = _Painter(options.color)
-    lines: list[str] = []
-    for patch in series.patches:
-        lines.extend(_patch_block(patch, series, paint))
-    order = sorted(series.findings, key=verdicts.severity_rank)
-    lines.extend(finding_line(f, series, paint) for f in order)
-    summary = summary_line(series)
-    lines.append(paint(summary, "error" if "0 errors" not in summary.split(";")[0] else "bold"))
-    return "\n".join(lines) + "\n"
+    if options.quiet:
+        shown = sorted((f for f in series.all_findings() if f.severity != "info"),
+                       key=verdicts.severity_rank)
+        lines = [finding_line(f, series, paint) for f in shown]
+    else:
+        lines = [paint(mode_line(series, options), "dim")]
+        for patch in series.patches:
+            lines.extend(_patch_block(patch, series, paint))
+        order = sorted(series.findings, key=verdicts.severity_rank)
+        lines.extend(finding_line(f, series, paint) for f in order)
+        summary = summary_line(series)
+        lines.append(paint(summary,
+                           "error" if "0 errors" not in summary.split(";")[0] else "bold"))
+    if not lines:
+        return ""
+    return "".join(part + "\n" for line in lines for part in wrap(line, options.width))

@@ -7,6 +7,7 @@ the wording here means the terminal and the page cannot drift apart.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from patchscope.core import (
@@ -17,6 +18,7 @@ from patchscope.core import (
     Patch,
     Series,
     Severity,
+    SignatureChange,
     Verdict,
     VerdictKind,
 )
@@ -80,6 +82,21 @@ def worst(kinds: list[VerdictKind]) -> VerdictKind | None:
     if not ranked:
         return None
     return min(ranked, key=lambda k: VERDICT_RANK[k])
+
+
+def accounting_summary(patch: Patch) -> str:
+    """``41 accounted for (28 comments and layout, 9 signature, 4 call); 0 unaccounted``."""
+    kinds = Counter(a.kind for a in patch.accounting if a.by is not None)
+    bad = [a for a in patch.accounting if a.by is None]
+    done = sum(kinds.values())
+    text = f"{done} accounted for"
+    if kinds:
+        text += " (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")"
+    text += f"; {len(bad)} unaccounted"
+    if bad:
+        first = bad[0]
+        text += f", first {first.file}:{first.line} `{first.text.strip()}`"
+    return text
 
 
 def patch_verdict(patch: Patch) -> PatchVerdict:
@@ -176,3 +193,17 @@ def scenario_total(series: Series) -> int:
             if cs.verdict is not None and cs.verdict.scenarios:
                 total += cs.verdict.scenarios
     return total
+
+
+def interface_changes(change: SignatureChange) -> list[str]:
+    """What *change*'s declarators change besides parameters, in words, for both reports."""
+    out: list[str] = []
+    for d in change.declarations:
+        old, new = set(d.old_attributes), set(d.new_attributes)
+        parts = [f"loses {a}" for a in dict.fromkeys(d.old_attributes) if a not in new]
+        parts += [f"gains {a}" for a in dict.fromkeys(d.new_attributes) if a not in old]
+        if d.old_return != d.new_return:
+            parts.append(f"return type {d.old_return or '?'} -> {d.new_return or '?'}")
+        if parts:
+            out.append(f"{d.kind} {d.file}:{d.line} " + ", ".join(parts))
+    return out

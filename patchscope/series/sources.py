@@ -11,6 +11,7 @@ import gzip
 import lzma
 import os
 import re
+import subprocess
 import sys
 import zlib
 
@@ -100,7 +101,36 @@ def looks_like_range(source: str) -> bool:
     return bool(_RANGE.match(source))
 
 
-def _read_range(source: str, cwd: str) -> list[bytes]:
+def _git_out(cwd: str, *args: str) -> str | None:
+    """stdout of a read-only git command in *cwd*, None when it fails."""
+    try:
+        done = subprocess.run(["git", "-C", cwd, *args], capture_output=True, text=True,
+                              check=False)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def is_revision(source: str, cwd: str) -> bool:
+    """A single revision (``HEAD~1``, a sha, a tag) of the repository at *cwd*."""
+    if not source or source.startswith("-") or os.path.exists(source):
+        return False
+    return _git_out(cwd, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                    f"{source}^{{commit}}") is not None
+
+
+def revision_toplevel(sources: list[str], cwd: str) -> str | None:
+    """The checkout at *cwd* when every source is a revision range or a revision in it."""
+    if not sources or any(os.path.exists(s) or s == "-" for s in sources):
+        return None
+    if not all(looks_like_range(s) or is_revision(s, cwd) for s in sources):
+        return None
+    top = _git_out(cwd, "rev-parse", "--show-toplevel")
+    return top or None
+
+
+def _read_range(source: str, cwd: str, single: bool = False) -> list[bytes]:
+    """The commits of range *source*, or (*single*) the one commit it names."""
     import git  # GitPython; imported late, it is slow to import
 
     try:
@@ -119,6 +149,7 @@ def _read_range(source: str, cwd: str) -> list[bytes]:
                 "format-patch",
                 "--stdout",
                 "--no-cover-letter",
+                *(["-1"] if single else []),
                 "--end-of-options",
                 source,
             ],
@@ -142,8 +173,8 @@ def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
     """The raw messages of SOURCE and the label to name it by in messages.
 
     SOURCE is a file (mbox, gzip/bzip2/xz mbox, .patch, .eml), a directory of
-    format-patch files, ``-`` for stdin, or a revision range in the git
-    repository at *cwd*.
+    format-patch files, ``-`` for stdin, a revision range in the git
+    repository at *cwd*, or one revision there (that commit alone).
     """
     if source == "-":
         label = "<stdin>"
@@ -156,4 +187,8 @@ def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
         return source, split_messages(source, _read_file(source, source))
     if looks_like_range(source):
         return source, _read_range(source, cwd)
-    raise InputError(source, "no such file or directory")
+    if is_revision(source, cwd):
+        return source, _read_range(source, cwd, single=True)  # that commit, as git show
+    if os.sep in source or source.endswith(_PATCH_SUFFIXES):
+        raise InputError(source, "no such file or directory")
+    raise InputError(source, "no such file or directory, nor a revision of a git repository")

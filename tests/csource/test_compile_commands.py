@@ -101,3 +101,46 @@ def test_missing_header_falls_back_to_tolerant_parse_keeping_flags(tmp_path: Pat
     parsed = parse_file(str(tmp_path / "x.c"), text, ["-DON"])
     assert parsed.tolerant
     assert parsed.is_call(text.index("g(1"), "g")
+
+
+def _cli(cwd: Path, *args: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "patchscope", "check", *args],
+                          capture_output=True, text=True, cwd=cwd)
+    return done.returncode, done.stderr
+
+
+def test_an_unreadable_compile_commands_is_one_line_exit_2(tmp_path: Path) -> None:
+    repo, patches = series_with_flags(tmp_path, [])
+    for name, text, problem in (
+        ("missing.json", None, "no such file"),
+        ("broken.json", '[{"directory": "/x", "file"', "not a JSON compilation database"),
+        ("nofile.json", '[{"directory": "/x", "command": "cc -c a.c"}]', 'Missing key: "file"'),
+        ("object.json", "{}", "Expected array"),
+    ):
+        path = tmp_path / name
+        if text is not None:
+            path.write_text(text)
+        rc, err = _cli(tmp_path, str(patches), "--tree", str(repo),
+                       "--compile-commands", str(path))
+        assert rc == 2, err
+        assert err.count("\n") == 1 and err.startswith(f"patchscope: {path}: "), err
+        assert problem in err and "Traceback" not in err
+
+
+def test_the_trees_own_broken_compile_commands_is_a_warning(tmp_path: Path) -> None:
+    repo, patches = series_with_flags(tmp_path, [])
+    (repo / "compile_commands.json").write_text("[{}]")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "patchscope", "check", str(patches),
+                           "--tree", str(repo), "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode in (0, 1) and done.stderr == ""
+    found = [f for f in json.loads(done.stdout)["findings"]
+             if f["check"] == "compile-commands-unreadable"]
+    assert [f["severity"] for f in found] == ["warning"]
+    assert 'Missing key: "file"' in found[0]["message"]

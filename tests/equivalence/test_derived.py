@@ -57,8 +57,10 @@ def after(top: str, one: str = "vma", two: str = "vma") -> str:
 
 
 def run(tmp_path: Path, text: str) -> tuple[int, dict]:
+    # --strict: an unproved claim exits 1, so the exit status tells proved from not
     rc, report = check(_one_commit_patch(tmp_path, BEFORE, text,
-                                         "mm: pass the vma\n\nNo functional change intended."))
+                                         "mm: pass the vma\n\nNo functional change intended."),
+                       "--strict")
     return rc, only_patch(report)
 
 

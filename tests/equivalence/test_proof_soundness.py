@@ -12,9 +12,9 @@ import random
 import pytest
 
 from patchscope.arch import ARM_LPAE, X86_64, ArchProfile
-from patchscope.equivalence.cexpr import EvalError, evaluate, parse_expr
+from patchscope.cexpr import EvalError, evaluate, parse_expr
 from patchscope.equivalence.symbolic import prove_equal
-from tests.equivalence.exprgen import VALUES32, VALUES64, gen_expr
+from tests.cexpr.exprgen import VALUES32, VALUES64, gen_expr
 
 REWRITES = (
     "({e}) + 0", "({e}) - a + a", "~~({e})", "(({e}) ^ b) ^ b", "({e}) * 1",

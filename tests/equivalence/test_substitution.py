@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from patchscope.arch import X86_64
+from patchscope.cexpr.expr_ast import to_c
 from patchscope.equivalence.callsite import check_call, reachable_assertions
-from patchscope.equivalence.expr_ast import to_c
 from patchscope.equivalence.substitution import prove_body
 from tests.equivalence.helpers import call, change
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from patchscope.arch import ARM_LPAE, X86_64
-from patchscope.equivalence.cexpr import evaluate, parse_expr
+from patchscope.cexpr import evaluate, parse_expr
 from patchscope.equivalence.symbolic import describe_when, prove_always_false, prove_equal
 
 

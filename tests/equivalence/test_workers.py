@@ -74,3 +74,23 @@ def test_only_whole_old_and_new_calls_go_to_the_model() -> None:
     assert [c.caller for _, c in modelled_calls(checked)] == [calls[2].caller]
     assert series.patches  # the reader alone finds no call sites to model
     assert modelled_calls(series) == []
+
+
+def test_jobs_show_progress_with_totals() -> None:
+    """The parent sums what its workers ran: call sites done and layouts, with totals."""
+    import io
+
+    from patchscope.arch import get_profile
+    from patchscope.equivalence.workers import run_models
+    from patchscope.progress import Progress
+
+    options = CheckOptions(source=str(SEED), scenarios=300, jobs=2)
+    analysed = check_series(CheckOptions(source=str(SEED), scenarios=0))
+    out = io.StringIO()
+    outcomes = run_models(analysed, get_profile("x86_64"), options, Progress(True, out, 200))
+    assert len(outcomes) == 3
+    shown = out.getvalue().split("\r\x1b[K")
+    last = [s for s in shown if s][-1]
+    assert last.startswith("model: call site 3/3 done on 2 workers, layout "), shown
+    done, planned = last.split("layout ")[1].split(" ")[0].split("/")
+    assert done == planned and int(planned.replace(",", "")) > 0

@@ -79,7 +79,9 @@ window.addEventListener('load', () => {
   }
   const p = document.createElement('pre');
   p.id = 'overflow-probe';
-  p.textContent = JSON.stringify({scroll: document.documentElement.scrollWidth, width: W, out});
+  const wide = [...document.querySelectorAll('div.wide')].map(d => [d.scrollWidth, d.clientWidth]);
+  p.textContent = JSON.stringify({scroll: document.documentElement.scrollWidth, width: W, out,
+                                  wide});
   document.body.prepend(p);
 });
 </script>"""

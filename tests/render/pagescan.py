@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from patchscope.render.html import ARCHIVE
+
 # Every element the templates use.  Anything else on a page came from the input.
 TEMPLATE_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "nav",
@@ -84,7 +86,10 @@ def unsafe_parts(page: PageScan) -> list[str]:
             if name.startswith("on"):
                 bad.append(f"<{e.tag} {name}=...>")
             if name in ("href", "src", "xlink:href", "action", "formaction") and value:
-                if not value.startswith("#"):
+                # a plain link to the list archive loads nothing until it is followed
+                archive = (e.tag == "a" and name == "href" and value.startswith(ARCHIVE)
+                           and e.attrs.get("rel") == "noreferrer")
+                if not value.startswith("#") and not archive:
                     bad.append(f"<{e.tag} {name}={value!r}>")
             if name == "style":
                 bad.append(f"<{e.tag} style=...> (inline style attribute)")

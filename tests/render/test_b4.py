@@ -27,10 +27,12 @@ def test_lines_for_errors_and_warnings_only() -> None:
         "2 old and 0 new lines missing [diff-malformed]",
     ]
     items = json.loads(render_b4_json(series, OPTIONS))
-    assert [(i["severity"], i["check"], i["patch"]) for i in items] == [
-        ("warning", "call-unknown", 1),
-        ("error", "diff-malformed", 2),
-    ]
+    # b4 0.16's JSON check protocol: these five keys, one result per patch
+    assert all(set(i) == {"tool", "status", "summary", "url", "details"} for i in items)
+    assert [(i["tool"], i["status"]) for i in items] == [
+        ("patchscope", "warn"), ("patchscope", "fail"), ("patchscope", "pass")]
+    assert "call runs past the hunk [call-unknown]" in items[0]["details"]
+    assert items[1]["summary"].startswith("[2/3] ") and "1 error(s)" in items[1]["summary"]
 
 
 def test_clean_series_prints_nothing() -> None:
@@ -39,7 +41,7 @@ def test_clean_series_prints_nothing() -> None:
         p.findings.clear()
     series.findings.clear()
     assert render_b4(series, OPTIONS) == ""
-    assert json.loads(render_b4_json(series, OPTIONS)) == []
+    assert {i["status"] for i in json.loads(render_b4_json(series, OPTIONS))} == {"pass"}
 
 
 def test_b4_local_check_reads_our_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,3 +67,25 @@ def test_b4_local_check_reads_our_lines(tmp_path: Path, monkeypatch: pytest.Monk
     assert all(line.startswith(("patchscope: ERROR: ", "patchscope: WARNING: "))
                for _, line in report), report
     assert ("fail", next(line for _, line in report if "diff-unsafe-path" in line)) in report
+
+
+def test_b4_review_reads_our_json_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """b4 review's own runner of external per-patch checks parses --format b4-json."""
+    import email
+    import email.policy
+    import shutil
+    import subprocess
+
+    from b4.review import checks
+
+    subprocess.run(["git", "init", "-q", str(tmp_path / "repo")], check=True)
+    monkeypatch.chdir(tmp_path / "repo")
+    raw = (BAD / "dotdot-path.patch").read_bytes().split(b"\n", 1)[1]  # no From_ line
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    exe = shutil.which("patchscope") or "patchscope"
+    results = checks.run_perpatch_checks(
+        [("<dotdot@x>", msg)], [f"{exe} check - --format b4-json"], str(tmp_path / "repo"))
+    (result,) = results["<dotdot@x>"]
+    assert result["tool"] == "patchscope" and result["status"] == "fail"
+    assert "diff-unsafe-path" in result["details"]
+    assert "invalid JSON" not in result["summary"] and "exited" not in result["summary"]

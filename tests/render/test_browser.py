@@ -157,6 +157,16 @@ def test_page_never_scrolls_sideways(tmp_path: Path, width: int) -> None:
         assert found["out"] == [], found
 
 
+def test_the_call_site_table_fits_an_800_px_window(tmp_path: Path) -> None:
+    """No sideways scrolling of the call-site table itself in an 800 px wide window."""
+    for series in (builders.seed_series(), builders.refuted_series()):
+        found = chromium.overflow(render_html(series, builders.options()), tmp_path, 800)
+        wide = found["wide"]
+        assert isinstance(wide, list) and wide, found
+        assert all(scroll <= client for scroll, client in wide), found
+        assert found["scroll"] == found["width"] and found["out"] == [], found
+
+
 def test_missing_chromium_skips_outside_ci_and_fails_in_ci(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

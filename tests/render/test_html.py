@@ -115,7 +115,7 @@ def test_review_comments_sit_under_their_lines(seed_page: str) -> None:
             assert last_line is not None
             seen.setdefault(who.split(" on ")[0], []).append((who.split(" on ")[1], last_line))
         elif kind != "hunk":
-            last_line = (cells[1], cells[3])
+            last_line = (cells[1], cells[-1])  # the code is the last cell
     david = seen["David Hildenbrand <david@redhat.com>"]
     assert david == [("mm/memory.c:380 (new side)",
                       ("380", " * @mm_wr_locked: boolean indicating if the mm is write locked"))]
@@ -323,3 +323,32 @@ def test_claim_wrapped_over_two_lines_is_still_marked() -> None:
                                     "No functional\nchanges intended.")
     page = scan(render_html(series, builders.options()))
     assert [m.text for m in page.find("mark", "claim")] == ["No functional\nchanges intended."]
+
+
+def test_findings_link_to_their_call_site_and_diff_line(refuted_page: str) -> None:
+    parsed = scan(refuted_page)
+    ids = {e.attrs.get("id") for e in parsed.elements}
+    items = re.findall(r"<li>.*?</li>", refuted_page, re.S)
+    refuted = [li for li in items if "nfc-refuted" in li]
+    assert len(refuted) == 2  # in the findings by severity, and in the patch
+    for li in refuted:
+        targets = dict((label, href) for href, label in
+                       re.findall(r'<a class="goto" href="#([^"]+)">([^<]+)</a>', li))
+        assert set(targets) == {"call site", "diff line"}, li
+        assert targets["call site"] in ids and targets["diff line"] in ids
+        # the call site's row group is vms_clear_ptes()'s, the diff row its line 1235
+        group = re.search(rf'<tbody class="site" id="{targets["call site"]}">(.*?)</tbody>',
+                          refuted_page, re.S)
+        assert group and "vms_clear_ptes" in group.group(1)
+        row = re.search(rf'<tr class="\w+" id="{targets["diff line"]}">(.*?)</tr>',
+                        refuted_page, re.S)
+        assert row and "<td class=\"ln\">1235</td>" in row.group(1), row
+
+
+def test_message_id_links_to_its_archive_thread(seed_page: str) -> None:
+    series = builders.seed_series()
+    mid = series.patches[0].message_id.strip("<>")
+    links = [e.attrs.get("href") for e in scan(seed_page).find("a")]
+    external = [h for h in links if h and not h.startswith("#")]
+    assert external and set(external) == {f"https://lore.kernel.org/r/{mid}/"}
+    assert unsafe_parts(scan(seed_page)) == []  # a plain link: nothing is loaded

@@ -149,7 +149,10 @@ def test_analysis_fields_serialised() -> None:
     (sc,) = patch["signature_changes"]
     assert sc["old_params"] == [{"type": "unsigned long", "name": "ceiling"}]
     assert sc["renamed"] == [{"old": "start_vma", "new": "vma"}]
-    assert sc["declarations"] == [{"file": "mm/internal.h", "line": 445, "kind": "prototype"}]
+    assert sc["declarations"] == [{"file": "mm/internal.h", "line": 445, "kind": "prototype",
+                                   "old_return": "", "new_return": "", "old_attributes": [],
+                                   "new_attributes": []}]
+    assert sc["unproved_interface"] == []
     assert sc["substitution"] == {"tree_max": "ceiling"}
     assert sc["body_verdict"]["verdict"] == "proved" and sc["body_verdict"]["basis"] == "proof"
     first, second = patch["call_sites"]
@@ -166,7 +169,8 @@ def test_analysis_fields_serialised() -> None:
     assert second["old_args"] is None and second["verdict"] is None
     assert (second["complete"], second["incomplete_reason"]) == (False, "runs past the hunk")
     assert patch["nfc"] == {
-        "verdict": "refuted", "reasons": ["exit_mmap: refuted"], "basis": "counterexample"
+        "verdict": "refuted", "reasons": ["exit_mmap: refuted"], "basis": "counterexample",
+        "assumptions": [], "checked": [],
     }
     assert doc["summary"]["errors"] == 1
 

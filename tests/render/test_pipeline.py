@@ -59,7 +59,9 @@ def test_seed_page_from_the_pipeline(seed_run: tuple[str, str]) -> None:
 def test_seed_text_from_the_pipeline(seed_run: tuple[str, str]) -> None:
     stdout, _ = seed_run
     lines = stdout.splitlines()
-    assert lines[0].startswith("[4/9] mm/memory: Add tree limit to free_pgtables(): proved (proof")
+    assert lines.pop(0).startswith("mode: mbox: hunks only")
+    assert lines[0] == "[4/9] mm/memory: Add tree limit to free_pgtables(): proved"
+    assert lines[1].startswith("    proof: substitution tree_max := ceiling")
     assert lines[-1].startswith("0 errors, 0 warnings; 1 patch: 1 proved; 3 call sites: 3 proved")
     assert "\x1b" not in stdout  # not a terminal: no colour
 

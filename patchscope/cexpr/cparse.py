@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import functools
 
-from patchscope.clang import Token, tokenize
-from patchscope.equivalence.ctypes import TYPE_WORDS, TYPEDEF_NAMES
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.ctypes import TYPE_WORDS, TYPEDEF_NAMES
+from patchscope.cexpr.expr_ast import (
     BINARY_PREC,
     Binary,
     Call,
@@ -26,6 +25,7 @@ from patchscope.equivalence.expr_ast import (
     Num,
     Unary,
 )
+from patchscope.clang import Token, tokenize
 from patchscope.errors import ParseError
 
 _UNARY = frozenset({"-", "+", "!", "~", "&", "*"})

@@ -199,6 +199,34 @@ def free_chains(e: Expr) -> set[str]:
     return out
 
 
+def value_chains(e: Expr) -> set[str]:
+    """The member chains and names whose values *e*'s value depends on.
+
+    As :func:`free_chains`, except that an address ``&p->f`` (or ``&p->a.b``)
+    depends on the pointer ``p``, not on what ``p->f`` holds: writing the field
+    leaves its address alone.  Only where the address itself is the value:
+    once memory is read through it (``*&p->f``, ``(&p->f)[0]``), every chain
+    counts, as for :func:`free_chains`.
+    """
+    if isinstance(e, Unary) and e.op == "&":
+        target = e.operand
+        while isinstance(target, Member) and not target.arrow:
+            target = target.base  # &s.a.b: the address of a part of s
+        if isinstance(target, Member) and target.arrow:
+            return value_chains(target.base)  # &p->f: p's value plus an offset
+        if isinstance(target, Name):
+            return set()  # &x: the address of x is fixed
+        return free_chains(e)
+    if isinstance(e, Unary) and e.op == "*" or isinstance(e, Index | Member):
+        return free_chains(e)  # reads memory
+    if chain_text(e) is not None:
+        return free_chains(e)
+    out: set[str] = set()
+    for c in children(e):
+        out |= value_chains(c)
+    return out
+
+
 def rebuild(e: Expr, f: Callable[[Expr], Expr | None]) -> Expr:
     """Rewrite *e* top-down: where *f* returns a node it replaces the subtree."""
     r = f(e)

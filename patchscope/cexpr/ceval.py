@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
-from patchscope.equivalence.cparse import parse_int_literal
-from patchscope.equivalence.ctypes import (
+from patchscope.cexpr.cparse import parse_int_literal
+from patchscope.cexpr.ctypes import (
     CType,
     int_type,
     literal_type,
@@ -26,7 +26,7 @@ from patchscope.equivalence.ctypes import (
     ulong_type,
     usual_conversion,
 )
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.expr_ast import (
     COMPARISONS,
     Binary,
     Call,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from patchscope.arch import ARM_LPAE, X86_64, ArchProfile
-from patchscope.equivalence.cexpr import EvalError, IntValue, evaluate_value, parse_expr
-from tests.equivalence.exprgen import VALUES32, VALUES64, gen_expr
+from patchscope.cexpr import EvalError, IntValue, evaluate_value, parse_expr
+from tests.cexpr.exprgen import VALUES32, VALUES64, gen_expr
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from patchscope.arch import ARM_LPAE, X86_64
-from patchscope.equivalence.cexpr import (
+from patchscope.cexpr import (
     Cond,
     EvalError,
     Member,

@@ -1,7 +1,10 @@
 """C expressions: parse argument texts and conditions, evaluate them, print them.
 
-The public face of the expression machinery that the substitution proof and
-the kernel models share:
+The layer beneath both users: the substitution proof (:mod:`patchscope.equivalence`)
+and the kernel models (:mod:`patchscope.models`) share it, so it imports
+neither (tests/test_layers.py checks).  Its modules: :mod:`.expr_ast` (the
+syntax tree), :mod:`.cparse` (the parser), :mod:`.ctypes` (C types on an arch
+profile), :mod:`.ceval` (the concrete evaluator).  The public face:
 
 - :func:`parse_expr` (text -> :data:`Expr`, over clang's tokens),
 - :func:`evaluate` (concrete value under a binding and an arch profile),
@@ -10,7 +13,7 @@ the kernel models share:
 
 from __future__ import annotations
 
-from patchscope.equivalence.ceval import (
+from patchscope.cexpr.ceval import (
     EvalError,
     IntValue,
     PtrValue,
@@ -18,8 +21,8 @@ from patchscope.equivalence.ceval import (
     evaluate,
     evaluate_value,
 )
-from patchscope.equivalence.cparse import parse_expr
-from patchscope.equivalence.expr_ast import (
+from patchscope.cexpr.cparse import parse_expr
+from patchscope.cexpr.expr_ast import (
     Binary,
     Call,
     Cast,
