@@ -403,6 +403,9 @@ class Patch:
     call_sites: list[CallSite] = field(default_factory=list)
     nfc: NfcResult | None = None
     mode: AnalysisMode = AnalysisMode.MBOX
+    # parts left unanalysed (libclang crashed, a limit or --timeout was
+    # reached), each with its reason: the patch cannot be proved
+    gaps: list[str] = field(default_factory=list)
     accounting: list[LineAccount] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
     checked: list[str] = field(default_factory=list)  # assumptions tree mode checked instead
@@ -442,6 +445,7 @@ class CheckOptions:
     scenarios: int = 2000
     seed: int = 1
     jobs: int = 1
+    timeout: float | None = None  # --timeout: seconds for the whole run
     output_format: str = "text"
     html: str | None = None
     color: bool = False

@@ -212,6 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
         "($XDG_CACHE_HOME/patchscope, default ~/.cache/patchscope)",
     )
     check.add_argument(
+        "--timeout",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help="bound the whole run: what is not finished by then is reported unknown, "
+        "naming the limit (default: no bound)",
+    )
+    check.add_argument(
         "--jobs",
         type=_positive,
         default=1,

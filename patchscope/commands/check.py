@@ -35,6 +35,7 @@ def options_from_args(args: argparse.Namespace) -> CheckOptions:
         scenarios=args.scenarios,
         seed=args.seed,
         jobs=args.jobs,
+        timeout=getattr(args, "timeout", None),
         output_format=args.output_format,
         html=args.html,
         color=args.output_format == "text" and _colour(args.color, stdout_tty),
@@ -64,12 +65,14 @@ def _width(tty: bool) -> int | None:
 
 def check_series(options: CheckOptions) -> Series:
     """Read and analyse a series: every stage but rendering."""
+    from patchscope import budget
     from patchscope.csource import analyse_series
     from patchscope.equivalence import decide_series
     from patchscope.progress import Progress
     from patchscope.series import read_series
     from patchscope.tree import open_tree
 
+    budget.start(options.timeout)
     progress = Progress(enabled=options.progress)
     series = read_series(list(options.sources) or options.source,
                          cwd=options.tree or os.getcwd())
@@ -102,7 +105,8 @@ def _readable_compile_commands(path: str) -> None:
 def _cache_key(args: argparse.Namespace, options: CheckOptions) -> str | None:
     """The output cache's key for this check (see :mod:`patchscope.cache`), or None:
     only one mail, mailbox or directory, checked without a tree or an HTML page."""
-    if args.no_cache or options.tree or options.html or len(options.sources or ()) > 1:
+    if (args.no_cache or options.tree or options.html or options.timeout
+            or len(options.sources or ()) > 1):
         return None
     from patchscope import cache
 

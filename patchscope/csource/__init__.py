@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import traceback
 
+from patchscope import budget
 from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
-from patchscope.errors import InputError
+from patchscope.errors import InputError, ParseError
 from patchscope.progress import Progress
 from patchscope.tree import TreeView
 
@@ -51,9 +52,25 @@ def analyse_series(
                     "its flags",
                 ))
     for patch in series.patches:
+        if budget.expired():
+            patch.gaps.append(f"its C analysis was {budget.reason()}")
+            continue
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
         try:
             units = analyse_patch(patch, ctx)
+        except ParseError as exc:
+            # libclang crashed or --timeout was reached outside any one file
+            patch.gaps.append(f"the C analysis did not finish: {exc}")
+            patch.findings.append(
+                Finding(
+                    check="c-analysis-failed",
+                    severity=Severity.WARNING,
+                    message=f"the C analysis of this patch did not finish: {exc}; "
+                    "its call sites are not checked",
+                    patch=patch.index,
+                )
+            )
+            continue
         except Exception as exc:  # noqa: BLE001 - a bug, reported as one; the rest goes on
             patch.findings.append(
                 Finding(

@@ -32,6 +32,7 @@ from patchscope.csource.windows import (
     tree_windows,
     visible_body,
 )
+from patchscope.errors import ParseError
 from patchscope.tree import Placement, TreeView
 
 
@@ -54,7 +55,7 @@ class Context:
         return parse_cached(path, text, None, hints)
 
 
-def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
+def tree_units(patch: Patch, ctx: Context, failed: set[str]) -> list[Unit]:
     """One unit per C file of *patch*: whole old and new text, parsed."""
     tree = ctx.tree
     assert tree is not None
@@ -68,14 +69,18 @@ def tree_units(patch: Patch, ctx: Context) -> list[Unit]:
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
         fc.tree_windows = tree_windows(old_text, new_text)
         place_hunks(fc, tree.placements(patch.index, fc.path), old_text, new_text)
-        if old_text is not None:
-            spans = [(h.tree_old_start, h.old_length) for h in fc.hunks]
-            unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, spans))
-            unit.old_parsed = ctx.parse(old_path, old_text)
-        if new_text is not None:
-            spans = [(h.tree_new_start, h.new_length) for h in fc.hunks]
-            unit.new = Source(fc.path, new_text, regions=hunk_regions(new_text, spans))
-            unit.new_parsed = ctx.parse(fc.path, new_text)
+        try:
+            if old_text is not None:
+                spans = [(h.tree_old_start, h.old_length) for h in fc.hunks]
+                unit.old = Source(old_path, old_text, regions=hunk_regions(old_text, spans))
+                unit.old_parsed = ctx.parse(old_path, old_text)
+            if new_text is not None:
+                spans = [(h.tree_new_start, h.new_length) for h in fc.hunks]
+                unit.new = Source(fc.path, new_text, regions=hunk_regions(new_text, spans))
+                unit.new_parsed = ctx.parse(fc.path, new_text)
+        except ParseError as exc:
+            unit_failed(patch, fc.path, exc, failed)
+            continue
         units.append(unit)
     return units
 
@@ -166,43 +171,69 @@ def _head(src: Source | None, d: RawDecl) -> tuple[int, int, int, int] | None:
     return (*position(src, d.start), *position(src, d.head_end))
 
 
-def signature_changes(patch: Patch, units: list[Unit]) -> dict[str, list[DeclSeen]]:
+def unit_failed(patch: Patch, path: str, exc: ParseError, failed: set[str]) -> None:
+    """Record that *path* could not be analysed (libclang crashed or ran past a
+    limit on it): a finding naming the file, and a gap that keeps the patch
+    from being proved."""
+    failed.add(path)
+    reason = f"the C analysis of {path} did not finish: {exc}"
+    patch.gaps.append(reason)
+    patch.findings.append(
+        Finding(
+            check="c-analysis-failed",
+            severity=Severity.WARNING,
+            message=f"{reason}; its declarations and call sites are not checked",
+            file=path,
+            patch=patch.index,
+        )
+    )
+
+
+def signature_changes(
+    patch: Patch, units: list[Unit], failed: set[str] | None = None
+) -> dict[str, list[DeclSeen]]:
     """Every declaration whose signature *patch* changes, by function: its
     parameter list, return type or attributes."""
     out: dict[str, list[DeclSeen]] = {}
+    failed = set() if failed is None else failed
     for unit in units:
-        olds = find_declarators(unit.old) if unit.old else []
-        news = find_declarators(unit.new) if unit.new else []
-        for old, new in _pair_decls(olds, news):
-            rest = interface_diff(old.return_type, new.return_type, old.attributes,
-                                  new.attributes)
-            if same_params(old.params, new.params) and not rest.changed:
-                continue
-            # only now ask the parse: confirming every declarator-like line
-            # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
-            if not (_confirmed(old, unit.old_parsed) and _confirmed(new, unit.new_parsed)):
-                continue
-            decl = Declaration(
-                file=unit.path,
-                line=new.line,
-                kind=new.kind,
-                old_params=old.params,
-                new_params=new.params,
-                old_return=old.return_type,
-                new_return=new.return_type,
-                old_attributes=old.attributes,
-                new_attributes=new.attributes,
-                old_lines=(old.first_line, old.last_line),
-                new_lines=(new.first_line, new.last_line),
-                old_head=_head(unit.old, old),
-                new_head=_head(unit.new, new),
-            )
-            if new.kind == "definition":
-                decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
-                decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
-                decl.body_complete = old_done and new_done
-            seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
-            out.setdefault(new.name, []).append(seen)
+        if unit.path in failed:
+            continue
+        try:
+            olds = find_declarators(unit.old) if unit.old else []
+            news = find_declarators(unit.new) if unit.new else []
+            for old, new in _pair_decls(olds, news):
+                rest = interface_diff(old.return_type, new.return_type, old.attributes,
+                                      new.attributes)
+                if same_params(old.params, new.params) and not rest.changed:
+                    continue
+                # only now ask the parse: confirming every declarator-like line
+                # (DEFINE_MUTEX(x); ...) would cost re-parses for nothing
+                if not (_confirmed(old, unit.old_parsed) and _confirmed(new, unit.new_parsed)):
+                    continue
+                decl = Declaration(
+                    file=unit.path,
+                    line=new.line,
+                    kind=new.kind,
+                    old_params=old.params,
+                    new_params=new.params,
+                    old_return=old.return_type,
+                    new_return=new.return_type,
+                    old_attributes=old.attributes,
+                    new_attributes=new.attributes,
+                    old_lines=(old.first_line, old.last_line),
+                    new_lines=(new.first_line, new.last_line),
+                    old_head=_head(unit.old, old),
+                    new_head=_head(unit.new, new),
+                )
+                if new.kind == "definition":
+                    decl.old_body, old_done, decl.old_spans = visible_body(unit, "old", old)
+                    decl.new_body, new_done, decl.new_spans = visible_body(unit, "new", new)
+                    decl.body_complete = old_done and new_done
+                seen = DeclSeen(decl, new.is_inline or old.is_inline, new.is_static)
+                out.setdefault(new.name, []).append(seen)
+        except ParseError as exc:
+            unit_failed(patch, unit.path, exc, failed)
     return out
 
 
@@ -250,61 +281,74 @@ def not_updated(
 
 
 def collect_calls(
-    patch: Patch, units: list[Unit], ctx: Context, here: set[str], mode: AnalysisMode
+    patch: Patch,
+    units: list[Unit],
+    ctx: Context,
+    here: set[str],
+    mode: AnalysisMode,
+    failed: set[str] | None = None,
 ) -> None:
-    """Fill ``patch.call_sites`` for every changed function the patch shows calls of."""
+    """Fill ``patch.call_sites`` for every changed function the patch shows calls of.
+
+    A unit libclang fails on is skipped and named in *failed*."""
+    failed = set() if failed is None else failed
     for function, sig in ctx.changed.items():
         changed_here = function in here
         for unit in units:
-            old = ScanResult([], [])
-            new = ScanResult([], [])
-            if unit.old is not None:
-                old = calls_in(unit.old, function, unit.old_parsed, unit.section)
-            if unit.new is not None:
-                new = calls_in(unit.new, function, unit.new_parsed, unit.section)
-            side = unit.new if unit.new is not None else unit.old
-            unseen = new.unseen if unit.new is not None else old.unseen
-            if unseen and side is not None:
-                seen = len(new.calls if unit.new is not None else old.calls)
-                patch.findings.extend(
-                    unseen_findings(sig, unit.path, side.data, seen, unseen, patch.index)
-                )
-            for o, n in pair_calls(old.calls, new.calls):
-                if (
-                    not changed_here
-                    and o
-                    and n
-                    and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
-                ):
-                    continue
-                names = param_names(
-                    sig,
-                    changed_here,
-                    len(o.raw.args) if o else None,
-                    len(n.raw.args) if n else None,
-                )
-                site = call_site(function, unit.path, o, n, names, mode)
-                patch.call_sites.append(site)
-                if not site.complete:
-                    patch.findings.append(
-                        Finding(
-                            check="call-incomplete",
-                            severity=Severity.WARNING,
-                            message=f"the call of {function}() in "
-                            f"{site.caller}() runs past what the patch shows; its verdict "
-                            "stays unknown",
-                            file=unit.path,
-                            line=site.line,
-                            patch=patch.index,
-                        )
+            if unit.path in failed:
+                continue
+            try:
+                old = ScanResult([], [])
+                new = ScanResult([], [])
+                if unit.old is not None:
+                    old = calls_in(unit.old, function, unit.old_parsed, unit.section)
+                if unit.new is not None:
+                    new = calls_in(unit.new, function, unit.new_parsed, unit.section)
+                side = unit.new if unit.new is not None else unit.old
+                unseen = new.unseen if unit.new is not None else old.unseen
+                if unseen and side is not None:
+                    seen = len(new.calls if unit.new is not None else old.calls)
+                    patch.findings.extend(
+                        unseen_findings(sig, unit.path, side.data, seen, unseen, patch.index)
                     )
-                elif (n is not None and sig.partial is None
-                      and arity_mismatch(sig, len(n.raw.args))):
-                    patch.findings.append(
-                        not_updated(
-                            sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
-                        )
+                for o, n in pair_calls(old.calls, new.calls):
+                    if (
+                        not changed_here
+                        and o
+                        and n
+                        and [a.text for a in o.raw.args] == [a.text for a in n.raw.args]
+                    ):
+                        continue
+                    names = param_names(
+                        sig,
+                        changed_here,
+                        len(o.raw.args) if o else None,
+                        len(n.raw.args) if n else None,
                     )
+                    site = call_site(function, unit.path, o, n, names, mode)
+                    patch.call_sites.append(site)
+                    if not site.complete:
+                        patch.findings.append(
+                            Finding(
+                                check="call-incomplete",
+                                severity=Severity.WARNING,
+                                message=f"the call of {function}() in "
+                                f"{site.caller}() runs past what the patch shows; its verdict "
+                                "stays unknown",
+                                file=unit.path,
+                                line=site.line,
+                                patch=patch.index,
+                            )
+                        )
+                    elif (n is not None and sig.partial is None
+                          and arity_mismatch(sig, len(n.raw.args))):
+                        patch.findings.append(
+                            not_updated(
+                                sig, unit.path, n.raw.line, n.caller, len(n.raw.args), patch.index
+                            )
+                        )
+            except ParseError as exc:
+                unit_failed(patch, unit.path, exc, failed)
 
 
 def unmatched_close(src: Source) -> int | None:
@@ -357,13 +401,14 @@ def cut_expressions(patch: Patch, units: list[Unit]) -> None:
 
 def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
     """Signature changes and call sites of one patch, in mbox or tree mode."""
+    failed: set[str] = set()
     if ctx.tree is not None and patch.index not in ctx.tree.failed:
         patch.mode = AnalysisMode.TREE
-        units = tree_units(patch, ctx)
+        units = tree_units(patch, ctx, failed)
     else:
         patch.mode = AnalysisMode.MBOX
         units = [u for fc in patch.files if is_c_file(fc.path) for u in hunk_units(fc)]
-    found = signature_changes(patch, units)
+    found = signature_changes(patch, units, failed)
     here = set()
     for function, decls in found.items():
         change, findings = build_change(function, decls, patch.index)
@@ -380,7 +425,11 @@ def analyse_patch(patch: Patch, ctx: Context) -> list[Unit]:
             patch.signature_changes.append(change)
             ctx.changed[function] = change
             here.add(function)
-    collect_calls(patch, units, ctx, here, patch.mode)
+    collect_calls(patch, units, ctx, here, patch.mode, failed)
+    units = [u for u in units if u.path not in failed]
     if patch.mode is AnalysisMode.MBOX and ctx.changed:
-        cut_expressions(patch, units)
+        try:
+            cut_expressions(patch, units)
+        except ParseError as exc:
+            patch.gaps.append(f"the check for hunks that start inside a call did not finish: {exc}")
     return units

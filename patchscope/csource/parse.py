@@ -10,6 +10,11 @@ type the diagnostics name is stubbed in a virtual header passed with
 The parse decides what the token scan cannot: whether a ``name(`` the lexer
 found is a call the compiler sees (not one inside a macro definition or an
 inactive ``#if`` branch), and where each function's definition starts.
+
+libclang runs in the clang worker (:mod:`patchscope.clangproc`):
+:class:`ParsedFile` here holds a handle to the worker's translation unit and
+asks it questions, plain data both ways.  A crash of libclang on the file
+raises :class:`~patchscope.clangproc.NativeFailure` naming the file.
 """
 
 from __future__ import annotations
@@ -20,195 +25,119 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from typing import Any
 
 from clang import cindex
 
-from patchscope import clang
+from patchscope import clangproc
 from patchscope.clang import Token
+from patchscope.csource.tu import blank_includes
 
-STUB_HEADER = "/patchscope-virtual/stubs.h"
-MAX_ROUNDS = 4
-INCLUDE_LINE = re.compile(rb"^[ \t]*#[ \t]*include\b[^\n]*", re.M)
-STUB_RULES = [
-    (re.compile(r"use of undeclared identifier '(\w+)'"), "extern long {0};"),
-    (re.compile(r"call to undeclared (?:library )?function '(\w+)'"), "long {0}();"),
-    (re.compile(r"unknown type name '(\w+)'"), "typedef long {0};"),
-]
-CALL_KINDS = {cindex.CursorKind.DECL_REF_EXPR, cindex.CursorKind.CALL_EXPR}
+__all__ = ["CompileCommands", "ParsedFile", "blank_includes", "parse_cached", "parse_file"]
 
-
-def blank_includes(data: bytes) -> bytes:
-    """``#include`` lines replaced by spaces of the same length."""
-    return INCLUDE_LINE.sub(lambda m: b" " * len(m.group(0)), data)
+WORKER = "patchscope.csource.tu"
 
 
 class ParsedFile:
-    """A translation unit of one file, re-parsed with more stubs on demand.
+    """A file parsed in the clang worker, re-parsed with more stubs on demand.
 
-    The first parse has no stubs.  When a question about the file (is this a
-    call? a function declaration?) gets "no", the diagnostics' undeclared
-    names are stubbed and the file parsed again, up to ``MAX_ROUNDS`` parses:
-    most files need one or two, and a file whose calls all show up at once
-    is never parsed twice.
+    The questions are those of :class:`patchscope.csource.tu.LocalParsedFile`.
+    When a restarted worker has lost the translation unit, it is parsed again
+    to the same number of rounds, so the answers do not change.
     """
 
     def __init__(
         self, path: str, data: bytes, flags: list[str] | None, hints: tuple[str, ...] = ()
     ) -> None:
         self.path = path
+        self._source = data
+        self._flags = flags
+        self._hints = hints
+        self.rounds = 1
+        self._handle = 0
+        self._generation = -1
+        self._defs: tuple[int, list[tuple[str, int, int]]] | None = None
         self.tolerant = flags is None
+        self._open()
         self.data = blank_includes(data) if self.tolerant else data
-        self.flags = list(flags or [])
-        # names the caller expects undeclared (macros in the arguments of the
-        # calls it asks about): stubbed up front to save a round
-        self.stubs: list[str] = [f"extern long {h};" for h in hints] if self.tolerant else []
-        self._known: set[str] = set(hints) if self.tolerant else set()
-        self.rounds = 0
-        self.tu = self._parse()
-        if not self.tolerant and any(
-            d.severity >= cindex.Diagnostic.Fatal for d in self.tu.diagnostics
-        ):
-            # a header the compile flags name is missing (a partial checkout,
-            # generated headers not built): keep the flags, drop the includes
-            self.tolerant = True
-            self.data = blank_includes(data)
-            self.stubs = [f"extern long {h};" for h in hints]
-            self._known = set(hints)
-            self.tu = self._parse()
 
-    def _parse(self) -> cindex.TranslationUnit:
-        self.rounds += 1
-        self._defs: list[tuple[str, int, int]] | None = None
-        self._file: cindex.File | None = None
-        return _parse_once(self.path, self.data, self.flags, self.stubs)
+    def _open(self) -> None:
+        self._generation = clangproc.generation()
+        self._handle, self.tolerant, self.rounds = clangproc.call(
+            WORKER,
+            "open_unit",
+            self.path,
+            self._source,
+            self._flags,
+            self._hints,
+            self.rounds,
+            what=self.path,
+        )
+
+    def _request(self, function: str, *args: object) -> Any:
+        for _ in range(3):
+            if self._generation != clangproc.generation():
+                self._open()
+            answer = clangproc.call(WORKER, function, self._handle, *args, what=self.path)
+            if answer is not None:
+                return answer
+            self._generation = -1  # dropped from the worker's cache: parse again
+        raise clangproc.NativeFailure(self.path, "lost the translation unit")
+
+    def _ask(self, question: str, *args: object) -> Any:
+        rounds, answer = self._request("ask", question, args)
+        self.rounds = rounds
+        return answer
+
+    @property
+    def stubs(self) -> list[str]:
+        stubs: list[str] = self._request("stubs")
+        return stubs
 
     def improve(self) -> bool:
         """Stub what the last parse found undeclared and parse again; False if
         there is nothing new to stub or the rounds are used up."""
-        if self.rounds >= MAX_ROUNDS:
-            return False
-        new = _stubs_from(self.tu, self._known)
-        if not new:
-            return False
-        self.stubs.extend(new)
-        self.tu = self._parse()
-        return True
+        return bool(self._ask("improve"))
 
     def lex(self, start: int, end: int) -> list[Token]:
         """Tokens of bytes [start, end) of the file, from the parse's own buffer
-        (no second libclang call to lex; blanked ``#include`` lines yield none)."""
-        if self._file is None:
-            self._file = self.tu.get_file(self.path)
-        extent = cindex.SourceRange.from_locations(
-            cindex.SourceLocation.from_offset(self.tu, self._file, start),
-            cindex.SourceLocation.from_offset(self.tu, self._file, min(end, len(self.data))),
-        )
-        out = []
-        for tok in self.tu.get_tokens(extent=extent):
-            ext = tok.extent
-            # one libclang call per location instead of one per property
-            _f, line, column, start = ext.start._get_instantiation()
-            end = ext.end._get_instantiation()[3]
-            out.append(Token(tok.kind.name, tok.spelling, start, end, line, column))
-        return out
-
-    def cursor_at(self, offset: int) -> cindex.Cursor:
-        """The cursor libclang finds at byte *offset* of the file."""
-        if self._file is None:
-            self._file = self.tu.get_file(self.path)
-        loc = cindex.SourceLocation.from_offset(self.tu, self._file, offset)
-        return cindex.Cursor.from_location(self.tu, loc)
-
-    def _ask(self, question: Callable[[], bool]) -> bool:
-        while True:
-            if question():
-                return True
-            if not self.improve():
-                return False
+        (blanked ``#include`` lines yield none)."""
+        return list(self._ask("lex", start, end))
 
     def is_call(self, offset: int, name: str) -> bool:
         """Whether the compiler sees a use of function *name* at *offset*."""
-
-        def seen() -> bool:
-            cur = self.cursor_at(offset)
-            if cur is None or cur.kind not in CALL_KINDS:
-                return False
-            ref = cur.referenced
-            return ref is not None and ref.spelling == name
-
-        return self._ask(seen)
+        return bool(self._ask("is_call", offset, name))
 
     def is_function_ref(self, offset: int, name: str) -> bool:
         """Whether *offset* names the global function *name* (declared, or only
         stubbed because its header is missing), not a local of that name."""
-
-        def seen() -> bool:
-            cur = self.cursor_at(offset)
-            if cur is None or cur.kind != cindex.CursorKind.DECL_REF_EXPR:
-                return False
-            ref = cur.referenced
-            if ref is None or ref.spelling != name:
-                return False
-            if ref.kind == cindex.CursorKind.FUNCTION_DECL:
-                return True
-            where = ref.location.file
-            return ref.kind == cindex.CursorKind.VAR_DECL and (
-                where is None or where.name == STUB_HEADER
-            )
-
-        return self._ask(seen)
+        return bool(self._ask("is_function_ref", offset, name))
 
     def is_function_decl(self, offset: int, name: str) -> bool:
         """Whether *offset* is the name in a declaration of function *name*."""
-
-        def seen() -> bool:
-            cur = self.cursor_at(offset)
-            return (
-                cur is not None
-                and cur.kind == cindex.CursorKind.FUNCTION_DECL
-                and cur.spelling == name
-            )
-
-        return self._ask(seen)
+        return bool(self._ask("is_function_decl", offset, name))
 
     def skipped(self, offset: int) -> bool:
         """Whether *offset* is in a macro definition or preprocessor-skipped code."""
-        cur = self.cursor_at(offset)
-        return cur is None or cur.kind in (
-            cindex.CursorKind.NO_DECL_FOUND,
-            cindex.CursorKind.MACRO_DEFINITION,
-        )
+        return bool(self._ask("skipped", offset))
 
     def inactive(self, offset: int) -> bool:
         """Whether *offset* lies in code the preprocessor skipped (#if 0, #else ...)."""
-        cur = self.cursor_at(offset)
-        return cur is None or cur.kind == cindex.CursorKind.NO_DECL_FOUND
+        return bool(self._ask("inactive", offset))
 
     def body_extent(self, offset: int) -> tuple[int, int] | None:
         """Byte range of the body of the function defined at *offset*."""
-        cur = self.cursor_at(offset)
-        if cur is None or cur.kind != cindex.CursorKind.FUNCTION_DECL:
-            return None
-        for child in cur.get_children():
-            if child.kind == cindex.CursorKind.COMPOUND_STMT:
-                return child.extent.start.offset, child.extent.end.offset
-        return None
+        extent: tuple[int, int] | None = self._ask("body_extent", offset)
+        return extent
 
     @property
     def definitions(self) -> list[tuple[str, int, int]]:
         """(name, start offset, end offset) of each function defined in the file."""
-        if self._defs is None:
-            out = []
-            for cur in self.tu.cursor.get_children():
-                if cur.kind != cindex.CursorKind.FUNCTION_DECL or not cur.is_definition():
-                    continue
-                loc = cur.location
-                if loc.file is None or loc.file.name != self.path:
-                    continue
-                out.append((cur.spelling, cur.extent.start.offset, cur.extent.end.offset))
-            self._defs = out
-        return self._defs
+        if self._defs is None or self._defs[0] != self.rounds:
+            rounds, defs = self._request("definitions")
+            self.rounds = rounds
+            self._defs = (rounds, defs)
+        return self._defs[1]
 
     def definition_at(self, offset: int) -> tuple[str, int, int] | None:
         """(name, start, end) of the function definition holding *offset*."""
@@ -216,30 +145,6 @@ class ParsedFile:
             if d[1] <= offset < d[2]:
                 return d
         return None
-
-
-def _stubs_from(tu: cindex.TranslationUnit, known: set[str]) -> list[str]:
-    new = []
-    for diag in tu.diagnostics:
-        for rule, template in STUB_RULES:
-            m = rule.match(diag.spelling)
-            if m and m.group(1) not in known:
-                known.add(m.group(1))
-                new.append(template.format(m.group(1)))
-    return new
-
-
-def _parse_once(
-    path: str, data: bytes, flags: list[str], stubs: list[str]
-) -> cindex.TranslationUnit:
-    header = "\n".join(stubs) + "\n"
-    return clang.index().parse(
-        path,
-        args=clang.BASE_FLAGS + flags + ["-include", STUB_HEADER],
-        unsaved_files=[(path, data), (STUB_HEADER, header.encode())],
-        options=cindex.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
-        | cindex.TranslationUnit.PARSE_INCOMPLETE,
-    )
 
 
 MACRO_LIKE = re.compile(rb"\b(?:[A-Z][A-Z0-9_]{2,}|true|false|NULL)\b")

@@ -9,8 +9,19 @@ patch, and turns what they find into findings.
 
 from __future__ import annotations
 
+from patchscope import budget
 from patchscope.arch import get_profile
-from patchscope.core import CheckOptions, Patch, Series
+from patchscope.core import (
+    Basis,
+    CheckOptions,
+    Finding,
+    NfcResult,
+    Patch,
+    Series,
+    Severity,
+    Verdict,
+    VerdictKind,
+)
 from patchscope.equivalence.decide import decide_patch
 from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
@@ -36,5 +47,34 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
     progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)
     for n, patch in enumerate(patches, 1):
-        progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
-        decide_patch(patch, profile, options, progress, outcomes)
+        if budget.expired():
+            patch.gaps.append(f"its verdicts were {budget.reason()}")
+            for call in patch.call_sites:
+                call.verdict = Verdict(VerdictKind.UNKNOWN, "none", budget.reason(),
+                                       arch=profile.name)
+        else:
+            progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
+            decide_patch(patch, profile, options, progress, outcomes)
+        apply_gaps(patch)
+
+
+def apply_gaps(patch: Patch) -> None:
+    """A patch with parts left unanalysed (``patch.gaps``) is at best unknown."""
+    if not patch.gaps:
+        return
+    nfc = patch.nfc
+    if nfc is not None and nfc.verdict in (VerdictKind.REFUTED, VerdictKind.UNKNOWN,
+                                           VerdictKind.NOT_CLAIMED):
+        nfc.reasons = list(patch.gaps) + nfc.reasons
+        return
+    earlier = nfc.reasons if nfc is not None else []
+    if not patch.claims_nfc:
+        patch.nfc = NfcResult(VerdictKind.NOT_CLAIMED,
+                              ["no claim of no functional change; analysis: unknown"]
+                              + list(patch.gaps) + earlier, Basis.NONE)
+        return
+    patch.nfc = NfcResult(VerdictKind.UNKNOWN, list(patch.gaps) + earlier, Basis.NONE)
+    patch.findings.append(Finding(
+        "nfc-unproved", Severity.ERROR,
+        f"the patch claims no functional change, but {patch.gaps[0]}", None, None,
+        patch.index))

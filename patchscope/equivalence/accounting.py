@@ -42,6 +42,8 @@ C_SUFFIXES = (".c", ".h")
 PROSE_SUFFIXES = (".rst", ".txt", ".md")
 # a hunk larger than this is not compared token by token: it stays unaccounted
 MAX_TOKENS = 40_000
+# old x new tokens a hunk's comparison may take (SequenceMatcher is O(n*m))
+MAX_COMPARED = 4_000_000
 # keywords before `name (` that make it a call, not a declarator
 _NOT_A_TYPE = {"return", "sizeof", "case", "else", "do", "goto", "typeof", "__typeof__",
                "_Alignof", "alignof"}
@@ -323,6 +325,10 @@ def _unequal(old: list[str], new: list[str]) -> tuple[set[int], set[int]]:
     tail = 0
     while tail < end - head and old[-1 - tail] == new[-1 - tail]:
         tail += 1
+    if (len(old) - head - tail) * (len(new) - head - tail) > MAX_COMPARED:
+        # SequenceMatcher is O(n*m) at worst: past the bound the middle is all
+        # unequal, so its lines stay unaccounted (unknown), never proved
+        return set(range(head, len(old) - tail)), set(range(head, len(new) - tail))
     old_bad: set[int] = set()
     new_bad: set[int] = set()
     matcher = SequenceMatcher(None, old[head:len(old) - tail], new[head:len(new) - tail],

@@ -220,6 +220,8 @@ class Region:
 
 def _widen_left(tokens: list[Token], lo: int, hi: int) -> int:
     """First index of the expression holding tokens[lo:hi]."""
+    # a run widened on the other side may reach past this side's ends
+    lo, hi = max(lo, 0), min(hi, len(tokens))
     depth = 0
     closers: list[int] = []  # where each open group outside the run closes
     k = hi - 1
@@ -246,6 +248,7 @@ def _widen_left(tokens: list[Token], lo: int, hi: int) -> int:
 
 def _widen_right(tokens: list[Token], lo: int, hi: int) -> int:
     """One past the last index of the expression holding tokens[lo:hi]."""
+    lo, hi = max(lo, 0), min(hi, len(tokens))
     depth = 0
     k = lo
     while k < len(tokens):

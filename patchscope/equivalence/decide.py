@@ -29,6 +29,7 @@ from patchscope.equivalence.callsite import CallProof, check_call, reachable_ass
 from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
+from patchscope.errors import ParseError
 from patchscope.models import find_model
 from patchscope.progress import Progress
 
@@ -114,6 +115,12 @@ def decide_call(
         else:
             result = model.check_call(change, call, profile, scenarios=options.scenarios,
                                       seed=options.seed, progress=progress)
+    except ParseError as exc:  # a limit reached or libclang failed: unknown, not a bug
+        verdict.steps.append(f"model: not run ({exc})")
+        patch.findings.extend(solver_findings)
+        return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                       f"the {change.function}() model could not read the call: {exc}",
+                       Basis.NONE, arch=arch, steps=verdict.steps)
     except Exception as exc:  # an engine failing is loud, never hidden
         patch.findings.append(Finding(
             INTERNAL_ERROR, Severity.ERROR,
@@ -357,6 +364,11 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
     """The whole-patch accounting: every changed line, or the patch is not proved."""
     try:
         lines = account_patch(patch, tree=patch.mode is not AnalysisMode.MBOX)
+    except ParseError as exc:  # libclang crashed, or --timeout: unknown, not a bug
+        parts.append((Verdict(VerdictKind.UNKNOWN, "none",
+                              f"the whole-patch accounting did not finish: {exc}"),
+                      "the patch", None, None))
+        return
     except Exception as exc:  # an engine failing is loud, never hidden
         parts.append((_internal_error(patch, exc, "the whole-patch accounting", None, None,
                                       profile), "the patch", None, None))

@@ -51,6 +51,10 @@ __all__ = [
 ]
 
 TIMEOUT_MS = 5000
+# z3's memory for all queries, in MB: past it a query answers unknown (as on
+# its timeout) instead of growing until the machine swaps
+MEMORY_MB = 2048
+z3.set_param("memory_max_size", MEMORY_MB)
 # The optimiser that makes counter-models readable stops after this much of
 # z3's own work (its "rlimit" count), not after a time: on a loaded machine a
 # timeout gave other values from run to run.  The time limit only guards

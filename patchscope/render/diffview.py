@@ -98,9 +98,16 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 _PLAIN_SPAN = re.compile(r'<span class="(?:w|n|p)">([^<]*)</span>')
 
 
+# Past this many characters a hunk is shown escaped but not highlighted: the
+# lexer's regular expressions are not linear on every hostile line.
+MAX_HIGHLIGHT_CHARS = 200_000
+
+
 def _highlight_lines(lexer: Lexer, lines: list[str]) -> list[Markup]:
     if not lines:
         return []
+    if sum(len(line) for line in lines) > MAX_HIGHLIGHT_CHARS:
+        return [Markup(escape(visible(line))) for line in lines]
     text = "\n".join(visible(line) for line in lines) + "\n"
     out = _PLAIN_SPAN.sub(r"\1", highlight(text, lexer, _FORMATTER)).split("\n")
     if out and out[-1] == "":
@@ -125,15 +132,30 @@ def _matches(comment: ReviewComment, change: FileChange) -> bool:
     return comment.file is not None and comment.file in (change.path, change.old_path)
 
 
-def _anchor_row(comment: ReviewComment, rows: list[DiffRow]) -> DiffRow | None:
+_Rows = dict[int, DiffRow]
+
+
+def _row_index(rows: list[DiffRow]) -> tuple[_Rows, _Rows]:
+    """The first row of each new and old line number: one pass, so anchoring
+    many comments in a long diff stays linear."""
+    by_new: _Rows = {}
+    by_old: _Rows = {}
+    for r in rows:
+        if r.kind in (" ", "+") and r.new_lineno is not None:
+            by_new.setdefault(r.new_lineno, r)
+        if r.kind in (" ", "-") and r.old_lineno is not None:
+            by_old.setdefault(r.old_lineno, r)
+    return by_new, by_old
+
+
+def _anchor_row(comment: ReviewComment, index: tuple[_Rows, _Rows]) -> DiffRow | None:
     if comment.line is None:
         return None
-    by_new = [r for r in rows if r.kind in (" ", "+") and r.new_lineno == comment.line]
-    by_old = [r for r in rows if r.kind in (" ", "-") and r.old_lineno == comment.line]
+    by_new, by_old = index
     order = (by_old, by_new) if comment.side == "old" else (by_new, by_old)
     for found in order:
-        if found:
-            return found[0]
+        if comment.line in found:
+            return found[comment.line]
     return None
 
 
@@ -157,10 +179,11 @@ def diff_view(files: list[FileChange], comments: list[ReviewComment], prefix: st
                 r.account = accounts.get(("new", r.new_lineno or 0))
             elif r.kind == "-":
                 r.account = accounts.get(("old", r.old_lineno or 0))
+        index = _row_index(rows)
         for ci, comment in enumerate(comments):
             if ci in placed or not _matches(comment, change):
                 continue
-            row = _anchor_row(comment, rows)
+            row = _anchor_row(comment, index)
             if row is not None:
                 row.comments.append(comment)
                 placed.add(ci)

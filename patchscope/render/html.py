@@ -373,3 +373,6 @@ def write_html(series: Series, options: CheckOptions, path: str) -> None:
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise UsageError(f"--html {path}: cannot write: {err.strerror}") from None
+    except BaseException:  # interrupted (SIGINT): no temporary file left behind
+        Path(tmp).unlink(missing_ok=True)
+        raise

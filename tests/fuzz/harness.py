@@ -1,0 +1,66 @@
+"""Run patchscope on one input in-process; classify the outcome.
+
+``ok``: a report came out, or the input was refused with a PatchscopeError
+(exit 2: one line naming the input).  ``crash``: any other exception, or an
+``internal-error`` finding (a bug dressed or not).  ``hang``: past the time
+limit (SIGALRM interrupts the run).  libclang crashes are contained by the
+clang worker and so come out ``ok`` with an ``unknown``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+
+from patchscope.core import INTERNAL_ERROR, CheckOptions
+from patchscope.errors import PatchscopeError
+
+
+class _Alarm(BaseException):
+    pass
+
+
+@dataclass
+class Outcome:
+    kind: str  # "ok" | "crash" | "hang"
+    seconds: float
+    detail: str = ""
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Alarm()
+
+
+def run_one(data: bytes, limit: float = 20.0, scenarios: int = 20) -> Outcome:
+    from patchscope.commands.check import check_series
+    from patchscope.render import render
+
+    fd, path = tempfile.mkstemp(suffix=".mbox", prefix="fuzz-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    start = time.monotonic()
+    try:
+        options = CheckOptions(source=path, scenarios=scenarios, output_format="json")
+        series = check_series(options)
+        render(series, options)
+        bugs = [f for f in series.all_findings() if f.check == INTERNAL_ERROR]
+        if bugs:
+            return Outcome("crash", time.monotonic() - start, bugs[0].message)
+        return Outcome("ok", time.monotonic() - start)
+    except _Alarm:
+        return Outcome("hang", time.monotonic() - start, f"past {limit:g} s")
+    except PatchscopeError as exc:
+        if exc.exit_code == 2:
+            return Outcome("ok", time.monotonic() - start, str(exc))
+        return Outcome("crash", time.monotonic() - start, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - that is what the fuzzer looks for
+        return Outcome("crash", time.monotonic() - start, f"{type(exc).__name__}: {exc}")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        os.unlink(path)
