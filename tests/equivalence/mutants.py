@@ -226,7 +226,10 @@ def main() -> int:
     fixtures = [root / "seed" / "free_pgtables-v1-4of9.mbox",
                 root / "equivalence" / "seed-renamed.patch",
                 root / "equivalence" / "chain.patch", root / "equivalence" / "chain2.patch",
-                *sorted((root / "accounting").glob("proved-*.patch"))]
+                *sorted((root / "accounting").glob("proved-*.patch")),
+                *sorted(p for p in (root / "equivalence").glob("xa-*.patch")
+                        if p.name != "xa-proto-rename.patch"),
+                root / "equivalence" / "attr-must-check.patch"]
     total = caught = equivalent = 0
     bad = []
     for f in fixtures:
