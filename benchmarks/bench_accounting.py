@@ -13,27 +13,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.bench_series import make_series  # noqa: E402
+from benchmarks.bench_series import _median, make_series  # noqa: E402
 from patchscope.commands.check import check_series  # noqa: E402
 from patchscope.core import AnalysisMode, CheckOptions  # noqa: E402
 from patchscope.equivalence.accounting import account_patch  # noqa: E402
-
-
-def _median(fn: object, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:

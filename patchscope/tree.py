@@ -118,28 +118,18 @@ class TreeView:
 
     def grep(self, word: str) -> list[str]:
         """Files of the base tree naming *word* as a whole word (``git grep -l -w``)."""
-        import git
-
-        try:
-            out = self.repo.git.grep(  # type: ignore[attr-defined]
-                "-l", "-w", "-I", "-e", word, self.base_sha, "--"
-            )
-        except git.GitCommandError as exc:
-            if exc.status == 1:  # no match
-                return []
-            raise TreeError(f"{self.root}: git grep failed: {exc.stderr.strip()}") from exc
-        prefix = self.base_sha + ":"
-        return [
-            line[len(prefix) :] if line.startswith(prefix) else line for line in out.splitlines()
-        ]
+        return self._grep("-w", word)
 
     def grep_extended(self, pattern: str) -> list[str]:
         """Files of the base tree with a line matching the extended regex *pattern*."""
+        return self._grep("-E", pattern)
+
+    def _grep(self, mode: str, pattern: str) -> list[str]:
         import git
 
         try:
             out = self.repo.git.grep(  # type: ignore[attr-defined]
-                "-l", "-I", "-E", "-e", pattern, self.base_sha, "--"
+                "-l", mode, "-I", "-e", pattern, self.base_sha, "--"
             )
         except git.GitCommandError as exc:
             if exc.status == 1:  # no match
