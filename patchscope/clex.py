@@ -118,3 +118,22 @@ def tokenize(text: str, *, comments: bool = False) -> list[Token]:
             line_start = offset + size(s[: last + 1])
         offset += n
     return out
+
+
+def spellings(text: str) -> list[tuple[int, str]]:
+    """(line, spelling) of each token of *text*, comments dropped: :func:`tokenize`
+    without building tokens, for comparisons that need nothing else."""
+    out: list[tuple[int, str]] = []
+    append = out.append
+    line = 1
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        s = m.group()
+        if kind == "nl":
+            line += 1
+            continue
+        if kind != "ws" and kind not in ("line_comment", "block_comment"):
+            append((line, s))
+        if "\n" in s:
+            line += s.count("\n")
+    return out

@@ -56,3 +56,10 @@ def test_unterminated_literals_and_comments_as_clang() -> None:
         want = [(t.kind, t.spelling) for t in clang.clang_tokenize(text)]
         got = [(t.kind, t.spelling) for t in clex.tokenize(text, comments=True)]
         assert got == want, text
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_spellings_are_the_tokens(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert clex.spellings(text) == [(t.line, t.spelling) for t in clex.tokenize(text)]

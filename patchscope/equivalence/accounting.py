@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from patchscope.clang import Token, blank_cut_comment
-from patchscope.clex import tokenize
+from patchscope.clex import spellings, tokenize
 from patchscope.core import (
     VERDICT_RANK,
     CallSite,
@@ -428,7 +428,10 @@ def _lines_independent(hunk: Hunk) -> bool:
     """Whether each line lexes alone as it lexes in its window: no comment, literal
     or line splice crosses a line."""
     for dl in hunk.lines:
-        rest = _LOCAL.sub(" ", dl.text)
+        text = dl.text
+        if "/" not in text and '"' not in text and "'" not in text and "\\" not in text:
+            continue  # nothing in it could reach another line
+        rest = _LOCAL.sub(" ", text)
         if "/*" in rest or "*/" in rest or '"' in rest or "'" in rest or rest.endswith("\\"):
             return False
     return True
@@ -450,10 +453,8 @@ def _account_groups(path: str, hunk: Hunk) -> list[LineAccount]:
         if run:
             olds = [x for x in run if x.kind == "-"]
             news = [x for x in run if x.kind == "+"]
-            old_t = [(olds[t.line - 1], t.spelling)
-                     for t in tokenize("\n".join(x.text for x in olds))]
-            new_t = [(news[t.line - 1], t.spelling)
-                     for t in tokenize("\n".join(x.text for x in news))]
+            old_t = [(olds[n - 1], sp) for n, sp in spellings("\n".join(x.text for x in olds))]
+            new_t = [(news[n - 1], sp) for n, sp in spellings("\n".join(x.text for x in news))]
             old_bad, new_bad = _unequal([s for _, s in old_t], [s for _, s in new_t])
             bad = {id(old_t[i][0]) for i in old_bad} | {id(new_t[i][0]) for i in new_bad}
             for x in run:
