@@ -158,6 +158,44 @@ B4_REVIEW_KEY = "review-perpatch-check-cmd"
 _B4_BUILTIN_CHECKPATCH = "_builtin_checkpatch"
 
 
+def b4_wrapper_path(tree: Path) -> Path:
+    """The script b4 runs: named ``patchscope``, so b4 labels lines ``patchscope:``.
+
+    It lives in the repository's common git directory (shared by its
+    worktrees), where no commit or status sees it.
+    """
+    common = Path(_git(tree, "rev-parse", "--path-format=absolute", "--git-common-dir"))
+    return common / "patchscope" / "patchscope"
+
+
+def b4_wrapper(program: Path) -> str:
+    """b4 runs its checks with no shell and dies on a missing program, so the
+    check goes through this script: if the installed patchscope is gone it
+    prints one warning (a JSON result for ``b4 review``) and lets b4 go on."""
+    quoted = shlex.quote(str(program))
+    gone = (
+        "the patchscope command this b4 check was installed with is gone, so the check "
+        "is skipped; reinstall patchscope and run 'patchscope hook install --kind b4'"
+    )
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER} (patchscope hook install --kind b4).\n"
+        "# b4 runs it on each patch; `patchscope hook uninstall --kind b4` removes it.\n"
+        f"patchscope={quoted}\n"
+        'if [ ! -x "$patchscope" ]; then\n'
+        '\tcase " $* " in\n'
+        '\t*" b4-json "*)\n'
+        '\t\tprintf \'[{"tool": "patchscope", "status": "warn", "summary": "%s", '
+        '"url": "", "details": ""}]\\n\' '
+        f'"{gone}" ;;\n'
+        f'\t*) echo "WARNING: {gone} ($patchscope)" ;;\n'
+        "\tesac\n"
+        "\texit 0\n"
+        "fi\n"
+        'exec "$patchscope" "$@"\n'
+    )
+
+
 def _b4_commands(program: Path) -> dict[str, str]:
     """Per b4 key, the command patchscope adds (b4 runs it in the top level)."""
     base = shlex.quote(str(program)) + " check - --tree ."
@@ -192,8 +230,17 @@ def install_b4(tree: Path, program: Path) -> str:
     first where the tree has it, to keep it running.
     """
     top = Path(_git(tree, "rev-parse", "--show-toplevel"))
+    wrapper = b4_wrapper_path(tree)
+    if wrapper.exists() and not _ours(wrapper):
+        raise UsageError(f"{wrapper}: patchscope did not write this file; it is left alone")
+    try:
+        wrapper.parent.mkdir(exist_ok=True)
+        wrapper.write_text(b4_wrapper(program))
+        wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    except OSError as err:
+        raise UsageError(f"{wrapper}: cannot write b4's check script: {err.strerror}") from None
     done = []
-    for key, ours in _b4_commands(program).items():
+    for key, ours in _b4_commands(wrapper).items():
         current = _b4_values(top, key)
         if ours in current:
             continue
@@ -207,8 +254,11 @@ def install_b4(tree: Path, program: Path) -> str:
         _git(top, "config", "--local", "--add", f"b4.{key}", ours)
         done.append(key)
     if not done:
-        return f"b4 already runs patchscope in {top}"
-    return f"added to {', '.join('b4.' + k for k in done)} in {top}: {program}"
+        return f"b4 already runs patchscope in {top} (through {wrapper}, which runs {program})"
+    return (
+        f"added to {', '.join('b4.' + k for k in done)} in {top}: {wrapper}, "
+        f"which runs {program}"
+    )
 
 
 def _is_patchscope_command(value: str) -> bool:
@@ -234,6 +284,13 @@ def uninstall_b4(tree: Path) -> str:
         if rest and rest == [_checkpatch_default(top, key)]:
             _git(top, "config", "--local", "--unset-all", f"b4.{key}")
         done.append(key)
+    wrapper = b4_wrapper_path(tree)
+    if wrapper.exists() and _ours(wrapper):
+        try:
+            wrapper.unlink()
+            wrapper.parent.rmdir()
+        except OSError:
+            pass  # a directory we did not fill alone stays
     if not done:
         return f"b4 does not run patchscope in {top}"
     return f"removed patchscope from {', '.join('b4.' + k for k in done)} in {top}"

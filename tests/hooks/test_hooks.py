@@ -383,3 +383,59 @@ def test_b4_prep_check_reports_patchscope_findings(
     report = done.stdout + done.stderr
     assert "patchscope: ERROR:" in report, report  # b4 labels lines by the program
     assert "python3:" not in report and "unmap_region" in report
+
+
+def test_a_vanished_patchscope_never_breaks_b4_prep_check(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("b4") is None:
+        pytest.skip("b4 is not installed (pip install b4)")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    installed = shutil.which("patchscope")
+    assert installed, "the patchscope console script is installed with the package"
+    shutil.copy2(installed, bin_dir / "patchscope")
+    git(repo, "config", "user.name", "Fixture Author")
+    git(repo, "config", "user.email", "fixture@example.org")
+    prep = run(repo, "b4", "prep", "-n", "tree-limit", "-f", "main", dated=False)
+    assert prep.returncode == 0, prep.stderr
+    commit_refuted_change(repo, dated=False)
+    done = run(repo, str(bin_dir / "patchscope"), "hook", "install", "--kind", "b4")
+    assert done.returncode == 0, done.stderr
+    (bin_dir / "patchscope").unlink()
+    check = run(repo, "b4", "prep", "--check", "--no-cache")
+    report = check.stdout + check.stderr
+    assert check.returncode == 0 and "Traceback" not in report, report
+    (line,) = [x for x in report.splitlines() if "patchscope:" in x]
+    assert "patchscope: WARNING: the patchscope command" in line and "is gone" in line, report
+    assert str(bin_dir / "patchscope") in line and "ERROR" not in report
+
+
+def test_a_vanished_patchscope_is_a_warning_in_b4_review(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """b4 review runs the wrapper through its JSON protocol: one 'warn' result."""
+    import email
+    import email.policy
+
+    checks = pytest.importorskip("b4.review.checks")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    installed = shutil.which("patchscope")
+    assert installed, "the patchscope console script is installed with the package"
+    shutil.copy2(installed, bin_dir / "patchscope")
+    done = run(repo, str(bin_dir / "patchscope"), "hook", "install", "--kind", "b4")
+    assert done.returncode == 0, done.stderr
+    command = git(repo, "config", "--local", "--get", "b4.review-perpatch-check-cmd")
+    (bin_dir / "patchscope").unlink()
+    monkeypatch.chdir(repo)
+    msg = email.message_from_bytes(SEED_PATCH.read_bytes(), policy=email.policy.default)
+    results = checks.run_perpatch_checks([("<seed@x>", msg)], [command], str(repo))
+    (result,) = results["<seed@x>"]
+    assert result["tool"] == "patchscope" and result["status"] == "warn", result
+    assert "is gone" in result["summary"], result
+    uninstalled = patchscope(repo, "hook", "uninstall", "--kind", "b4")
+    assert uninstalled.returncode == 0, uninstalled.stderr
+    assert not (repo / ".git" / "patchscope").exists()
