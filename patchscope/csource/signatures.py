@@ -85,6 +85,63 @@ def diff_params(old: list[Param], new: list[Param]) -> ParamDiff:
     return out
 
 
+def prototype_type_changes(change: SignatureChange) -> list[str]:
+    """A prototype that changes the type of a parameter it keeps, in words.
+
+    Callers that see only the prototype convert their arguments to its types,
+    so such a change can alter what a call passes; the body proof compares
+    the definition's parameters only, so it is never covered.
+    """
+    out = []
+    definition = next((d for d in change.declarations if d.kind == "definition"
+                       and (d.file, d.line) == (change.file, change.line)), None)
+    for decl in change.declarations:
+        if decl.kind != "prototype":
+            continue
+        out += _disagreement(decl, definition)
+        diff = diff_params(decl.old_params, decl.new_params)
+        old_at = {_label(p, i): p for i, p in enumerate(decl.old_params)}
+        new_at = {_label(p, j): p for j, p in enumerate(decl.new_params)}
+        for old_name, new_name in diff.persists.items():
+            a, b = old_at[old_name], new_at[new_name]
+            if norm(a.type) != norm(b.type):
+                out.append(
+                    f"the prototype at {decl.file}:{decl.line} changes the type of "
+                    f"`{new_name}` from `{norm(a.type)}` to `{norm(b.type)}`: callers that see "
+                    "it convert their arguments differently, and no proof compares that"
+                )
+    return out
+
+
+def _types(params: list[Param]) -> list[str]:
+    return [norm(p.type) for p in params]
+
+
+def _disagreement(proto: Declaration, definition: Declaration | None) -> list[str]:
+    """The patch makes a prototype's parameter types disagree with the definition's.
+
+    Conflicting types do not compile where both are seen, and where they are
+    not, callers convert to the prototype's types; a disagreement the old side
+    already had (a typedef spelled two ways, say) is not the patch's doing.
+    """
+    if definition is None or len(proto.new_params) != len(definition.new_params):
+        return []
+    old_same = len(proto.old_params) == len(definition.old_params)
+    out = []
+    new_p, new_d = _types(proto.new_params), _types(definition.new_params)
+    old_p, old_d = _types(proto.old_params), _types(definition.old_params)
+    for i, (a, b) in enumerate(zip(new_p, new_d, strict=True)):
+        if a == b or (old_same and i < len(old_p) and (old_p[i], old_d[i]) == (a, b)):
+            continue
+        name = definition.new_params[i].name or f"#{i + 1}"
+        out.append(
+            f"the prototype at {proto.file}:{proto.line} declares `{name}` as `{a}` where the "
+            f"definition at {definition.file}:{definition.line} says `{b}`: conflicting types "
+            "do not compile, and callers that see only the prototype convert to its type"
+        )
+    return out
+
+
 @dataclass
 class DeclSeen:
     """A declaration plus what the report does not carry but the choice needs."""
@@ -131,7 +188,7 @@ def build_change(
         moved=diff.moved,
         declarations=[x.decl for x in decls],
     )
-    change.unproved_interface = unproved_interface(change)
+    change.unproved_interface = unproved_interface(change) + prototype_type_changes(change)
     findings = attribute_findings(function, change.declarations, patch)
     for x in decls:
         other = x.decl

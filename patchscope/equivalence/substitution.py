@@ -195,7 +195,7 @@ def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> Body
                 return None
     pairs = list(zip(change.old_params, change.new_params, strict=True))
     proof = BodyProof(change.function, change.file, "proved", "")
-    proof.types = _param_types(change, profile)
+    proof.types = _param_types(change.old_params + change.new_params, profile)
     proof.old_params, proof.new_params = change.old_params, change.new_params
     proof.sigma = {b.name: Name(a.name) for a, b in pairs if a.name != b.name}
     where = ", ".join(f"{d.file}:{d.line}" for d in change.declarations)
@@ -284,9 +284,9 @@ def _split(
     return removed, added, without(old, removed), without(new, added)
 
 
-def _param_types(change: SignatureChange, profile: ArchProfile) -> dict[str, CType]:
+def _param_types(params: list[Param], profile: ArchProfile) -> dict[str, CType]:
     out: dict[str, CType] = {}
-    for p in change.old_params + change.new_params:
+    for p in params:
         t = type_from_spelling(p.type.replace("const ", ""), profile)
         if t is not None and p.name:
             out[p.name] = t
@@ -341,14 +341,26 @@ def prove_body(
             "unknown",
             f"the body of {change.function}() is not visible in the patch",
         )
+    # each definition is compared with its own parameter types (a stub's may
+    # differ), under the names the callers' binding uses
+    old_params, new_params = change.old_params, change.new_params
+    if decl.old_params or decl.new_params:
+        if [q.name for q in decl.old_params] != [q.name for q in old_params] or \
+                [q.name for q in decl.new_params] != [q.name for q in new_params]:
+            return BodyProof(
+                change.function, decl.file, "unknown",
+                f"the definition of {change.function}() in {decl.file}:{decl.line} names its "
+                f"parameters otherwise than the one in {change.file}; calls are bound by the "
+                "latter's names")
+        old_params, new_params = decl.old_params, decl.new_params
     proof = BodyProof(change.function, decl.file, "proved", "", hunks_only=not decl.body_complete)
-    proof.types = _param_types(change, profile)
-    proof.old_params, proof.new_params = change.old_params, change.new_params
+    proof.types = _param_types(old_params + new_params, profile)
+    proof.old_params, proof.new_params = old_params, new_params
     scope = "the hunks' part of the body" if proof.hunks_only else "the whole body"
     proof.steps.append(f"compared {scope} of {change.function}() in {decl.file}, "
                        "comments and layout ignored")
-    old_names = [p.name for p in change.old_params if p.name]
-    new_names = [p.name for p in change.new_params if p.name]
+    old_names = [p.name for p in old_params if p.name]
+    new_names = [p.name for p in new_params if p.name]
     bindable = set(new_names) - set(old_names)
     removed = set(old_names) - set(new_names)
     try:
@@ -357,17 +369,17 @@ def prove_body(
     except Exception as exc:  # libclang failures are reported, not raised
         return _fail(proof, "unknown", f"the body could not be lexed: {exc}")
     # `struct mm_struct *mm = vma->vm_mm;` at the top: mm is still the old parameter
-    locals_, new_tokens = derived_locals(new_tokens, decl.new_body or "", change.old_params,
+    locals_, new_tokens = derived_locals(new_tokens, decl.new_body or "", old_params,
                                          removed, profile)
     # `struct elevator_queue *e = q->elevator;` at the old top, `e` a new parameter:
     # the value the callee computed at entry is now passed in (e := q->elevator)
-    entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+    entry, stripped = derived_locals(old_tokens, decl.old_body or "", new_params,
                                      bindable, profile)
     # the name must not be read before its declaration (an earlier initializer
     # would read some outer name there, and the parameter now)
     keep = {n for n in entry if _declared_first(old_tokens, n)}
     if keep != set(entry):
-        entry, stripped = derived_locals(old_tokens, decl.old_body or "", change.new_params,
+        entry, stripped = derived_locals(old_tokens, decl.old_body or "", new_params,
                                          keep, profile)
     old_tokens = stripped
     bindable -= set(entry)
@@ -412,8 +424,8 @@ def prove_body(
         return _fail(proof, "differs", problem)
     truth_only = {r for r in proof.tau if r not in locals_
                   and read_only_for_truth(old_tokens, r)}
-    problem, assumed = type_problems(proof.sigma, proof.tau, change.old_params,
-                                     change.new_params, profile, truth_only)
+    problem, assumed = type_problems(proof.sigma, proof.tau, old_params,
+                                     new_params, profile, truth_only)
     if problem:
         return _fail(proof, "unknown", problem)
     for name in sorted(truth_only):

@@ -3,8 +3,9 @@
 Each mutant changes one thing in an added or context line of a hunk (a context
 line becomes a removed line and its mutated copy an added one, so the mutant
 still applies where the patch did): an operator, a constant, ``+ 1`` after a
-name, ``NULL`` for an argument, two arguments swapped, or a new statement
-right after a call.  Mutants change code only, never a comment.
+name, ``NULL`` for an argument, two arguments swapped, a type word for
+another (``bool`` -> ``int``, ``unsigned long`` -> ``long``), or a new
+statement right after a call.  Mutants change code only, never a comment.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from patchscope.clang import Token, blank_cut_comment, tokenize
 
 OPERATORS = {">": ">=", ">=": ">", "<": "<=", "<=": "<", "==": "!=", "!=": "==",
              "+": "-", "-": "+", "&&": "||", "||": "&&", "|": "&"}
+# a type word for another: a declaration that converts what it holds differently
+TYPES = {"bool": "int", "int": "long", "unsigned": ""}
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 
 
@@ -113,6 +116,15 @@ def _mutations(d: _Line, toks: list[Token]) -> Iterator[tuple[str, str]]:
                                                                     t.spelling + " + 1")
             if before in ("(", ","):
                 yield f"`{t.spelling}` -> `NULL`", _replace(d.text, t, "NULL")
+        elif t.spelling in TYPES and (t.kind == "KEYWORD" or (
+                t.spelling == "bool" and k + 1 < len(toks) and toks[k + 1].kind == "IDENTIFIER"
+                and before in ("(", ",", ";", "{", "const", "static", ""))) and not (
+                t.spelling == "unsigned" and after not in ("long", "int")):
+            new = TYPES[t.spelling]
+            j = next((n for n in range(k + 1, len(toks)) if toks[n].kind == "IDENTIFIER"), k)
+            words = [x.spelling for x in toks[k:j + 1]]
+            was, now = " ".join(words), " ".join(([new] if new else []) + words[1:])
+            yield f"`{was}` -> `{now}`", _replace(d.text, t, new)
     for k in range(len(toks) - 2):
         a, comma, b = toks[k], toks[k + 1], toks[k + 2]
         if (comma.spelling == "," and a.kind == b.kind == "IDENTIFIER" and a.spelling
@@ -171,6 +183,10 @@ EQUIVALENT = {
         "USER_PGTABLES_CEILING is 0 on x86_64, and NULL is 0 as an unsigned long",
     "mm/mmap.c:1314 `true` -> `true + 1`":
         "the parameter is a bool: 2 converts to true",
+    "tools/testing/vma/vma_internal.h:903 `unsigned long tree_max` -> `long tree_max`":
+        "the test stub's body never reads tree_max, so its type changes nothing",
+    "tools/testing/vma/vma_internal.h:903 `unsigned long vma_end` -> `long vma_end`":
+        "the test stub's body never reads vma_end, so its type changes nothing",
 }
 # Mutants the proof rightly does not prove but the model rightly finds no
 # difference for (sampling: `verified`, with an nfc-sampled warning): equivalent
