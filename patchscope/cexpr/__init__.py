@@ -38,6 +38,7 @@ from patchscope.cexpr.expr_ast import (
     free_names,
     substitute,
     to_c,
+    unknown_constants,
     walk,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "parse_expr",
     "substitute",
     "to_c",
+    "unknown_constants",
     "walk",
 ]

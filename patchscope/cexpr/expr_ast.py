@@ -9,8 +9,11 @@ Names stay names: ``vms->unmap_end`` is a :class:`Member` over a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
+
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,14 @@ def chain_text(e: Expr) -> str | None:
 def free_names(e: Expr) -> set[str]:
     """The identifiers *e* reads (macros included, called function names excluded)."""
     return {n.name for n in walk(e) if isinstance(n, Name)}
+
+
+def unknown_constants(names: Iterable[str], known: Container[str]) -> list[str]:
+    """The names spelled as the kernel spells macros and enum constants
+    (``VMS_END``) that *known* (an arch profile's macros, the mail's defines)
+    does not give a value: one fixed value each, maybe an expression of the
+    caller's own state, so never free values to choose a counterexample by."""
+    return sorted(n for n in names if _CONSTANT.fullmatch(n) and n not in known)
 
 
 def free_chains(e: Expr) -> set[str]:

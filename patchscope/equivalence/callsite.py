@@ -26,6 +26,7 @@ from patchscope.cexpr.expr_ast import (
     simplify,
     substitute,
     to_c,
+    unknown_constants,
     walk,
 )
 from patchscope.core import Argument, CallSite, SignatureChange
@@ -288,6 +289,11 @@ def _equal(
             f"{param}: `{have_text}` is not {what} `{to_c(want)}`: they differ "
             f"{describe_when(r.model, r.macros)}"
         )
+        constants = unknown_constants(free_names(have) | free_names(want), profile.macros)
+        if constants:
+            names = ", ".join(f"`{n}`" for n in constants)
+            proof.reason += (f"; would need the definition of {names}: its value is not in "
+                             f"the mail or the {profile.name} profile")
         proof.steps.append(proof.reason)
         return "differs"
     _undecided(proof, f"{param}: z3 could not compare `{have_text}` with `{to_c(want)}` "
@@ -308,7 +314,14 @@ def reachable_assertions(
     for text, condition in body.added_conditions:
         cond = substitute(condition, bound)
         r = prove_always_false(cond, profile)
-        if r.status == "counter-model":
+        constants = unknown_constants(free_names(cond), profile.macros)
+        if r.status == "counter-model" and constants:
+            names = ", ".join(f"`{n}`" for n in constants)
+            notes.append(f"{text} with this call's arguments: undecided: {to_c(cond)} holds "
+                         f"for some values of {names}, whose value is not in the mail or the "
+                         f"{profile.name} profile; would need the definition of {names} "
+                         "(--tree reads the tree's headers)")
+        elif r.status == "counter-model":
             out.append(ReachableAssertion(text, to_c(cond), r.model, r.macros))
         elif r.proved:
             on = "" if r.macros == "free" else f" on {r.macros}"

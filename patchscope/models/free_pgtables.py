@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchscope.arch import ArchProfile
-from patchscope.cexpr import EvalError, Expr, chain_text, free_names, to_c
+from patchscope.cexpr import EvalError, Expr, chain_text, free_names, to_c, unknown_constants
 from patchscope.core import Basis, CallSite, Counterexample, SignatureChange, Verdict, VerdictKind
 from patchscope.models import KernelModel, ModelResult, register
 from patchscope.models import counterexample as cx
@@ -390,6 +390,15 @@ class FreePgtablesModel(KernelModel):
         if ran == 0:
             return _unknown("no scenario could be bound: the first VMA argument is never a VMA "
                             "of the layout", profile)
+        constants = unknown_constants(binder.free, binder.macros)
+        if constants and (found is not None or warned is not None):
+            # a macro is one fixed value, maybe an expression of the caller's own
+            # state: a difference found by choosing it freely shows nothing wrong
+            names = ", ".join(f"`{n}`" for n in constants)
+            return _unknown(
+                f"the model tells old and new apart only for some values of {names}, "
+                f"whose value is not in the mail or the {profile.name} profile; would need "
+                f"the definition of {names} (--tree reads the tree's headers)", profile)
         assertion = None
         if warned is not None:
             sc, o = warned

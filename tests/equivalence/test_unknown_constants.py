@@ -1,0 +1,52 @@
+"""A caller passing a macro whose value patchscope does not know.
+
+``VMS_END`` is one fixed value, perhaps an expression of the caller's own
+state (``#define VMS_END (vms->unmap_end)``): old and new told apart by
+choosing it freely is no counterexample, so neither the model nor z3 may
+call the patch refuted or an assertion reachable on it.  The verdict says
+which fact would decide it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.csource.kernel_tree import SEED_PATCH
+
+OLD = "+\t\t      vms->unmap_end, vms->unmap_end, mm_wr_locked);"
+
+
+def _check(tmp_path: Path, new: str, *extra: str) -> dict:
+    seed = SEED_PATCH.read_text()
+    assert OLD in seed
+    path = tmp_path / "planted.patch"
+    path.write_text(seed.replace(OLD, new))
+    done = subprocess.run([sys.executable, "-m", "patchscope", "check", str(path), "--format",
+                           "json", "--no-cache", "--scenarios", "300", *extra],
+                          capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    return report["patches"][0]
+
+
+@pytest.mark.parametrize("arg", ["VMS_END", "VMS_END + PMD_SIZE", "vms->unmap_end | VMS_FLAG"])
+def test_an_unknown_macro_is_never_a_counterexample(tmp_path: Path, arg: str) -> None:
+    patch = _check(tmp_path, f"+\t\t      vms->unmap_end, {arg}, mm_wr_locked);")
+    call = next(c for c in patch["call_sites"] if c["caller"] == "vms_clear_ptes")
+    assert call["verdict"] == "unknown", call["reason"]
+    assert patch["nfc"]["verdict"] == "unknown"
+    assert not [f for f in patch["findings"] if f["severity"] == "error"], patch["findings"]
+    assert "would need the definition of `VMS_" in " ".join([call["reason"], *call["steps"]])
+
+
+def test_a_known_macro_still_refutes(tmp_path: Path) -> None:
+    """PMD_SIZE is the profile's: the counterexample is real (mutant-caller-pmd)."""
+    patch = _check(tmp_path, "+\t\t      vms->unmap_end, vms->unmap_end + PMD_SIZE, mm_wr_locked);")
+    call = next(c for c in patch["call_sites"] if c["caller"] == "vms_clear_ptes")
+    assert call["verdict"] == "refuted"
+    assert any(f["check"] == "assertion-reachable" for f in patch["findings"])
