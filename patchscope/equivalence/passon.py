@@ -54,6 +54,7 @@ from patchscope.core import (
     Verdict,
     VerdictKind,
 )
+from patchscope.equivalence.callsite import side_effect_free
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
@@ -380,6 +381,13 @@ def _arguments(texts: list[str], params: tuple[Param, ...] | None) -> list[Argum
     return out
 
 
+def _pure(text: str) -> bool:
+    try:
+        return side_effect_free(simplify(parse_expr(text)))
+    except ParseError:
+        return False
+
+
 def _identity(callee: str, file: str, params: list[Param], hunks_only: bool) -> BodyProof:
     body = BodyProof(callee, file, "proved", f"{callee}() is not changed by the patch",
                      hunks_only=hunks_only)
@@ -398,88 +406,114 @@ def decide_passed_on(
     names = [n for n in modelled_functions() if n not in changed]
     if not names:
         return out
-    tree = patch.mode is not AnalysisMode.MBOX
     for inner in find_inner_calls(patch, names):
         known = KNOWN_SIGNATURES.get(inner.callee)
         site = CallSite(inner.callee, inner.enclosing, inner.file, inner.line, inner.old_line,
                         _arguments(inner.old_args, known), _arguments(inner.new_args, known),
                         patch.mode)
         out.calls.append(site)
-        label = f"through the callers of {inner.enclosing}()"
-        arch = profile.name
+        job = _Job(inner, patch, profile, options, progress, decide_call, out)
+        site.verdict = job.decide(known, bodies.get(inner.enclosing), earlier)
+    return out
 
-        def unknown(why: str, steps: list[str] | None = None) -> Verdict:
-            return Verdict(VerdictKind.UNKNOWN, label, f"not proved: {why}", Basis.NONE,
-                           arch=arch, steps=[*(steps or []), why])
+
+@dataclass
+class _Job:
+    """Deciding one inner call."""
+
+    inner: InnerCall
+    patch: Patch
+    profile: ArchProfile
+    options: CheckOptions
+    progress: Progress
+    decide_call: DecideCall
+    out: PassedOn
+
+    @property
+    def label(self) -> str:
+        return f"through the callers of {self.inner.enclosing}()"
+
+    def unknown(self, why: str, steps: list[str] | None = None) -> Verdict:
+        return Verdict(VerdictKind.UNKNOWN, self.label, f"not proved: {why}", Basis.NONE,
+                       arch=self.profile.name, steps=[*(steps or []), why])
+
+    def decide(self, known: tuple[Param, ...] | None, body: BodyProof | None,
+               earlier: Sequence[Patch]) -> Verdict:
+        inner, tree = self.inner, self.patch.mode is not AnalysisMode.MBOX
         if known is None or len(known) != len(inner.old_args) or \
                 len(inner.old_args) != len(inner.new_args):
-            site.verdict = unknown(
+            return self.unknown(
                 f"the call of {inner.callee}() has {len(inner.new_args)} arguments; the "
                 f"{inner.callee}() model knows {len(known or ())}")
-            continue
-        found = _bindings(patch, inner, earlier)
+        found = _bindings(self.patch, inner, earlier)
         if isinstance(found, str):
-            site.verdict = unknown(found)
-            continue
+            return self.unknown(found)
         bindings, assumed = found
         steps: list[str] = []
-        body = bodies.get(inner.enclosing)
         if body is not None:
             steps.append(f"{inner.enclosing}()'s body proof: {body.status} "
                          f"(substitution {body.substitution_text()})")
         # the binding is what the callers passed at entry: the inner call must
-        # read the parameters unchanged since
+        # read the parameters unchanged since.  An argument that reads the same
+        # on both sides is bound alike on both.
         params = set(bindings[0].old) | set(bindings[0].new)
-        # an argument that reads the same on both sides is bound alike on both
         differ = [k for k, (a, b) in enumerate(zip(inner.old_args, inner.new_args, strict=True))
                   if a != b]
         reads = _reads([inner.old_args[k] for k in differ] + [inner.new_args[k] for k in differ],
                        params)
+        roots = {r.replace("->", ".").split(".")[0] for r in reads}
         written = sorted(set(_written(inner.before["old"], reads))
                          | set(_written(inner.before["new"], reads)))
-        if inner.from_start:
-            steps.append(f"{inner.enclosing}() does not write {', '.join(sorted(reads))} "
-                         f"before the call (its lines from the start are shown)")
         if written:
-            site.verdict = unknown(f"{inner.enclosing}() writes {', '.join(written)} before "
-                                   f"the call of {inner.callee}()", steps)
-            continue
-        if reads and not inner.from_start:
-            note = (f"assumed{'' if tree else ' (hunks only)'}: the lines of "
-                    f"{inner.enclosing}() above those shown do not write "
-                    f"{', '.join(sorted(reads))}")
-            steps.append(note)
-            out.assumptions.append(note)
+            return self.unknown(f"{inner.enclosing}() writes {', '.join(written)} before the "
+                                f"call of {inner.callee}()", steps)
+        impure = [(b, p) for b in bindings for side in (b.old, b.new) for p, t in side.items()
+                  if p in roots and not _pure(t)]
+        if impure:
+            b, p = impure[0]
+            return self.unknown(f"{b.caller}() passes `{b.new.get(p) or b.old.get(p)}` for {p}: "
+                                "it may have side effects, and the old code read it at the call",
+                                steps)
+        listed = ", ".join(sorted(reads))
+        if reads and inner.from_start:
+            steps.append(f"{inner.enclosing}() does not write {listed} before the call "
+                         "(its lines from the start are shown)")
+        elif reads:
+            note = (f"{'' if tree else 'hunks only: '}the lines of {inner.enclosing}() above "
+                    f"those shown do not write {listed}")
+            steps.append(f"assumed: {note}")
+            self.out.assumptions.append(note)
         if reads:
             note = (f"nothing {inner.enclosing}() calls before its call of {inner.callee}() "
-                    f"writes {', '.join(sorted(reads))} (the callers' values are read at entry, "
-                    "the old code read them at the call)")
+                    f"writes {listed} (the callers' values are read at entry, the old code "
+                    "read them at the call)")
             steps.append(f"assumed: {note}")
-            out.assumptions.append(note)
+            self.out.assumptions.append(note)
         assumed.append(f"no call reaches {inner.enclosing}() through a function pointer")
-        out.assumptions.extend(a for a in assumed if a not in out.assumptions)
+        self.out.assumptions.extend(a for a in assumed if a not in self.out.assumptions)
         steps += [f"assumed: {a}" for a in assumed]
+        verdicts = [(b, self.per_caller(b, known, roots, tree)) for b in bindings]
+        verdict = _combine(verdicts, inner, self.label, self.profile.name)
+        verdict.steps = steps + verdict.steps
+        return verdict
+
+    def per_caller(self, b: Binding, known: tuple[Param, ...], roots: set[str],
+                   tree: bool) -> Verdict:
+        inner = self.inner
+        old_b, new_b = _bound(inner.old_args, b.old), _bound(inner.new_args, b.new)
+        if old_b is None or new_b is None:
+            return self.unknown(f"an argument of {b.caller}()'s call or of the call of "
+                                f"{inner.callee}() cannot be parsed")
+        sub = ", ".join(f"{p} := {t}" for p, t in b.new.items() if p in roots)
         identity = _identity(inner.callee, inner.file, list(known), not tree)
         change = SignatureChange(inner.callee, inner.file, inner.line, list(known), list(known))
-        verdicts = []
-        for b in bindings:
-            old_b, new_b = _bound(inner.old_args, b.old), _bound(inner.new_args, b.new)
-            if old_b is None or new_b is None:
-                verdicts.append((b, unknown(f"an argument of {b.caller}()'s call or of the "
-                                            f"call of {inner.callee}() cannot be parsed")))
-                continue
-            sub = ", ".join(f"{p} := {t}" for p, t in b.new.items()
-                            if p in {r.replace('->', '.').split('.')[0] for r in reads})
-            call = CallSite(inner.callee, b.caller, inner.file, inner.line, inner.old_line,
-                            [Argument(a) for a in old_b], [Argument(a) for a in new_b],
-                            patch.mode)
-            progress.note(f"{b.caller}() -> {inner.enclosing}() -> {inner.callee}()")
-            v = decide_call(identity, change, call, patch, profile, options, progress)
-            v.steps = [f"binding of {inner.enclosing}()'s parameters by {b.caller}() "
-                       f"({b.source}): {sub or 'none read'}",
-                       "old call: " + ", ".join(old_b), "new call: " + ", ".join(new_b),
-                       *v.steps]
-            verdicts.append((b, v))
-        site.verdict = _combine(verdicts, inner, label, arch)
-        site.verdict.steps = steps + site.verdict.steps
-    return out
+        call = CallSite(inner.callee, b.caller, inner.file, inner.line, inner.old_line,
+                        [Argument(a) for a in old_b], [Argument(a) for a in new_b],
+                        self.patch.mode)
+        self.progress.note(f"{b.caller}() -> {inner.enclosing}() -> {inner.callee}()")
+        v: Verdict = self.decide_call(identity, change, call, self.patch, self.profile,
+                                      self.options, self.progress)
+        v.steps = [f"binding of {inner.enclosing}()'s parameters by {b.caller}() "
+                   f"({b.source}): {sub or 'none read'}",
+                   "old call: " + ", ".join(old_b), "new call: " + ", ".join(new_b), *v.steps]
+        return v
