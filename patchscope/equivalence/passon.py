@@ -319,6 +319,65 @@ def _bindings(patch: Patch, inner: InnerCall, earlier: Sequence[Patch]
     return out, assumed
 
 
+@dataclass
+class Routed:
+    """A call inside a changed function, bound to one caller of that function."""
+
+    binding: Binding
+    call: CallSite  # the call with the caller's values in place of the parameters
+    consistent: bool  # the caller passes what the enclosing body's substitution says
+    note: str  # which binding, for the verdict's steps
+
+
+def through_callers(patch: Patch, call: CallSite, enclosing: SignatureChange,
+                    body: BodyProof, profile: ArchProfile) -> list[Routed] | None:
+    """*call* (of a changed callee, inside the changed and proved function
+    *enclosing*) once per caller of *enclosing*, when its new arguments read a
+    parameter *enclosing* gains: the model and the assertions then run with
+    what each caller passes, not with free values of that parameter.  None
+    when the arguments read no added parameter or the callers are not known."""
+    from patchscope.equivalence.symbolic import prove_equal
+
+    added = set(enclosing.added)
+    if not added or call.new_args is None or call.old_args is None:
+        return None
+    if not _reads([a.text for a in call.new_args], added):
+        return None
+    inner = InnerCall(call.function, enclosing.function, call.file, call.line,
+                      call.old_line or call.line, [a.text for a in call.old_args],
+                      [a.text for a in call.new_args])
+    found = _bindings(patch, inner, ())
+    if isinstance(found, str):
+        return None
+    out = []
+    for b in found[0]:
+        old_b, new_b = _bound(inner.old_args, b.old), _bound(inner.new_args, b.new)
+        if old_b is None or new_b is None:
+            return None
+        consistent = True
+        for p in sorted(added):
+            e = body.sigma.get(p)
+            if e is None:
+                continue
+            try:
+                want = simplify(substitute(e, {q: simplify(parse_expr(t))
+                                               for q, t in b.old.items()}))
+                have = simplify(parse_expr(b.new[p]))
+            except (ParseError, KeyError):
+                consistent = False
+                break
+            if have != want and not prove_equal(want, have, profile).proved:
+                consistent = False
+        routed = CallSite(call.function, b.caller, call.file, call.line, call.old_line,
+                          [Argument(a) for a in old_b], [Argument(a) for a in new_b],
+                          call.mode)
+        sub = ", ".join(f"{p} := {b.new[p]}" for p in sorted(added) if p in b.new)
+        out.append(Routed(b, routed, consistent,
+                          f"with what {b.caller}() passes to {enclosing.function}() "
+                          f"({b.source}): {sub}"))
+    return out
+
+
 def _bound(args: list[str], binding: dict[str, str]) -> list[str] | None:
     try:
         mapping = {p: simplify(parse_expr(t)) for p, t in binding.items()}

@@ -31,6 +31,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "single/mutant-pass-on-caller.patch": ("refuted",),
     "single/mutant-pass-on-shifted.patch": ("refuted",),
     "single/variant-pass-on-zero.patch": ("proved",),
+    "single/warn-pass-on.patch": ("proved",),
+    "single/mutant-warn-pass-on.patch": ("refuted",),
 }
 
 
@@ -146,3 +148,32 @@ def test_zero_is_the_ceiling_on_x86_64_only(mode: str, tree: Path) -> None:
                 ce = v.counterexample
                 assert ce is not None and ce.arch == "arm-lpae"
                 assert "ceiling=0xbf000000" in v.reason and "ceiling=0x0" in v.reason
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_an_assertion_is_reported_only_with_values_a_caller_passes(mode: str,
+                                                                   tree: Path) -> None:
+    """free_pgtables() gains tree_max and WARN_ON_ONCE(tree_max - 1 > ceiling - 1);
+    unmap_region() gains pg_max and passes it as tree_max.  Over free values of
+    pg_max the WARN fires, but unmap_region()'s callers fill pg_max in: the
+    model and z3 run with what each caller passes."""
+    t = tree if mode == "tree" else None
+    patch = check(SINGLE / "warn-pass-on.patch", t).patches[0]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    assert not [f for f in patch.findings if f.severity.value == "error"], patch.findings
+    site = next(c for c in patch.call_sites if c.caller == "unmap_region")
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.PROVED
+    steps = "\n".join(site.verdict.steps)
+    assert ("with what map_abort() passes to unmap_region() (this patch, mm/mmap.c:26): "
+            "pg_max := next ? next->vm_start : USER_PGTABLES_CEILING: "
+            "WARN_ON_ONCE(tree_max - 1 > ceiling - 1) with this call's arguments") in steps
+
+    patch = check(SINGLE / "mutant-warn-pass-on.patch", t).patches[0]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.REFUTED
+    checks = [f.check for f in patch.findings]
+    assert "engine-disagreement" not in checks and "internal-error" not in checks
+    fired = [f.message for f in patch.findings if f.check == "assertion-reachable"]
+    assert fired and all("with what map_abort() passes to unmap_region()" in m for m in fired)
+    site = next(c for c in patch.call_sites if c.caller == "unmap_region")
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.REFUTED
+    assert site.verdict.counterexample is not None
