@@ -266,6 +266,28 @@ def _adds_call(patch: Patch, function: str) -> bool:
     return False
 
 
+def _touches_calls(patch: Patch, files: set[str], function: str) -> bool:
+    """Whether *patch* changes a hunk in *files* that shows a call of
+    *function*, or that starts inside parentheses (perhaps in such a call's
+    arguments, whose first line it does not show)."""
+    for fc in patch.files:
+        if fc.path not in files and (fc.old_path or fc.path) not in files:
+            continue
+        for h in fc.hunks:
+            if not any(dl.kind in "+-" for dl in h.lines):
+                continue
+            for text, _ in _hunk_sides(h.lines).values():
+                depth, low = 0, 0
+                for t in tokenize(blank_cut_comment(text)):
+                    if t.kind == "IDENTIFIER" and t.spelling == function:
+                        return True
+                    depth += {"(": 1, ")": -1}.get(t.spelling, 0)
+                    low = min(low, depth)
+                if low < 0:
+                    return True
+    return False
+
+
 def _bindings(patch: Patch, inner: InnerCall, earlier: Sequence[Patch]
               ) -> tuple[list[Binding], list[str]] | str:
     """Every caller's binding of the enclosing function's parameters, and
@@ -288,9 +310,10 @@ def _bindings(patch: Patch, inner: InnerCall, earlier: Sequence[Patch]
                     f"patch of the series changes its signature")
         k, first = source
         params = next(c for c in first.signature_changes if c.function == f)
+        files = {c.file for c in _calls_of(first, f)}
         for later in [*earlier[k + 1:], patch]:
-            if _calls_of(later, f) or _adds_call(later, f):
-                return (f"patch {later.index} adds or changes a call of {f}() after patch "
+            if _calls_of(later, f) or _adds_call(later, f) or _touches_calls(later, files, f):
+                return (f"patch {later.index} may add or change a call of {f}() after patch "
                         f"{first.index} changed its signature")
         if first.mode is not AnalysisMode.MBOX and params.outside_callers:
             return (f"{params.outside_callers} call(s) of {f}() outside patch "

@@ -27,6 +27,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "mutants/mutant-2-caller-end.mbox": ("proved", "refuted"),
     "mutants/mutant-2-shifted.mbox": ("proved", "refuted"),
     "mutants/variant-2-caller-zero.mbox": ("proved", "proved"),
+    "mutants/mutant-2-caller-line.mbox": ("proved", "unknown"),
+    "mutants/mutant-2-new-caller.mbox": ("proved", "unknown"),
     "single/pass-on.patch": ("proved",),
     "single/mutant-pass-on-caller.patch": ("refuted",),
     "single/mutant-pass-on-shifted.patch": ("refuted",),
