@@ -25,13 +25,14 @@ from patchscope.core import (
     VerdictKind,
 )
 from patchscope.equivalence.accounting import account_patch, assumptions_of, first_unaccounted
+from patchscope.equivalence.callers import decide_routed, through_callers
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
-from patchscope.equivalence.passon import Routed, decide_passed_on, through_callers
+from patchscope.equivalence.passon import decide_passed_on
 from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.errors import ParseError
-from patchscope.models import ModelResult, find_model
+from patchscope.models import find_model
 from patchscope.progress import Progress
 
 
@@ -92,8 +93,9 @@ def decide_call(
             body.added_conditions or find_model(change) is not None):
         routed = through_callers(patch, call, enclosing, caller, profile)
         if routed:
-            return _decide_routed(body, change, call, patch, profile, options, progress, proof,
-                                  steps, routed)
+            done = decide_routed(body, change, call, patch, profile, options, progress, proof,
+                                 steps, routed, _call_label(call))
+            return done if isinstance(done, Verdict) else _combine(*done, call, patch, options)
     reachable, notes = reachable_assertions(body, change, call, profile)
     steps += notes
     solver_findings = []
@@ -145,85 +147,6 @@ def decide_call(
         # the model's concrete scenario, when it has one, says it better
         patch.findings.extend(solver_findings)
     return _combine(verdict, proof, result, call, patch, options)
-
-
-def _decide_routed(body: BodyProof, change: SignatureChange, call: CallSite, patch: Patch,
-                   profile: ArchProfile, options: CheckOptions, progress: Progress,
-                   proof: CallProof, steps: list[str], routed: list[Routed]) -> Verdict:
-    """A call inside a changed function that passes on a parameter the function
-    gains: its assertions and the model run once per caller of the function,
-    with what that caller passes (:func:`.passon.through_callers`); a value
-    free only because no caller was bound to it is never an error."""
-    arch = profile.name
-    steps.append(f"the call reads what the callers of {call.caller}() pass: assertions and "
-                 "the model run with each caller's values")
-    for r in routed:
-        reach, notes = reachable_assertions(body, change, r.call, profile)
-        steps += [f"{r.note}: {n}" for n in notes]
-        for a in reach:
-            when = describe_when(a.model, a.macros)
-            steps.append(f"{r.note}: {a.assertion} can fire: {a.condition} holds {when} (z3)")
-            patch.findings.append(Finding(
-                "assertion-reachable", Severity.ERROR,
-                f"{_call_label(call)}: {a.assertion} can fire {r.note}: {a.condition} holds "
-                f"{when} (z3)", call.file, call.line, patch.index))
-    if proof.proved:
-        verdict = Verdict(VerdictKind.PROVED, proof.method, f"proved: {proof.reason}",
-                          Basis.PROOF, arch=arch, steps=steps)
-    else:
-        verdict = Verdict(VerdictKind.UNKNOWN, proof.method, f"not proved: {proof.reason}",
-                          Basis.NONE, arch=arch, steps=steps)
-    model = find_model(change)
-    if model is None:
-        return verdict
-    results: list[tuple[Routed, ModelResult]] = []
-    for r in routed:
-        try:
-            results.append((r, model.check_call(change, r.call, profile,
-                                                scenarios=options.scenarios, seed=options.seed,
-                                                progress=progress)))
-        except ParseError as exc:
-            steps.append(f"model ({r.note}): not run ({exc})")
-            return Verdict(VerdictKind.UNKNOWN, verdict.method,
-                           f"the {change.function}() model could not read the call: {exc}",
-                           Basis.NONE, arch=arch, steps=steps)
-        except Exception as exc:  # an engine failing is loud, never hidden
-            patch.findings.append(Finding(
-                INTERNAL_ERROR, Severity.ERROR,
-                f"internal error: the {change.function}() model failed on {_call_label(call)}: "
-                f"{type(exc).__name__}: {exc}", call.file, call.line, patch.index))
-            return Verdict(VerdictKind.UNKNOWN, verdict.method,
-                           f"internal error in the {change.function}() model "
-                           f"({type(exc).__name__}: {exc})", Basis.NONE, arch=arch, steps=steps)
-    for r, res in results:
-        if res.assertion is not None:
-            res.assertion.difference += f" ({r.note})"
-    order = {VerdictKind.REFUTED: 0, VerdictKind.UNKNOWN: 1}
-    r, res = min(results, key=lambda rr: (order.get(rr[1].verdict.kind, 2),
-                                          rr[1].assertion is None))
-    for _, o in results:
-        if o is not res and o.assertion is not None:
-            patch.findings.append(Finding(
-                "assertion-reachable", Severity.ERROR,
-                f"{_call_label(call)}: the model shows the new call's assertion firing: "
-                f"{o.assertion.difference}", call.file, call.line, patch.index))
-    mv = res.verdict
-    reason = f"{r.note}: {mv.reason}"
-    if mv.kind is VerdictKind.VERIFIED:
-        mv = Verdict(mv.kind, mv.method, reason, mv.basis,
-                     scenarios=sum(o.verdict.scenarios or 0 for _, o in results), seed=mv.seed,
-                     arch=mv.arch, steps=mv.steps)
-    else:
-        mv = Verdict(mv.kind, mv.method, reason, mv.basis, scenarios=mv.scenarios, seed=mv.seed,
-                     arch=mv.arch, counterexample=mv.counterexample, steps=mv.steps)
-    if mv.kind is VerdictKind.REFUTED and proof.proved and not r.consistent:
-        # the proof went through the substitution, which this caller does not follow
-        why = (f"{r.binding.caller}() does not pass what {call.caller}()'s substitution "
-               "says; the proof holds for the other callers only")
-        proof = CallProof("unknown", why, proof.method, steps=[why])
-        verdict = Verdict(VerdictKind.UNKNOWN, proof.method, f"not proved: {why}", Basis.NONE,
-                          arch=arch, steps=steps + [why])
-    return _combine(verdict, proof, ModelResult(mv, res.assertion), call, patch, options)
 
 
 def _combine(verdict: Verdict, proof: CallProof, result: Any, call: CallSite, patch: Patch,

@@ -14,14 +14,7 @@ compared (token identity, else z3, by :func:`.callsite.check_call` against the
 callee's identity substitution), and for a modelled callee both are run
 through the model with the values the caller binds, with a counterexample
 where they differ.  The inner call is ``proved`` only when it is proved for
-every caller, and every caller is known:
-
-- the enclosing function's signature changes in this patch: its call sites in
-  this patch (mbox mode: every caller is in the patch, the assumption the
-  signature change already rests on; tree mode: none outside the patch);
-- else an earlier patch of the series changed it: that patch's call sites as
-  it left them (the same assumption, made for that patch), provided no patch
-  since, this one included, adds or changes a call of it.
+every caller, and every caller is known (how: :mod:`.callers`).
 
 The binding reads the parameters as the caller passed them, at entry: a
 parameter the inner call reads must not be written in the enclosing function
@@ -36,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from patchscope.arch import ArchProfile
-from patchscope.cexpr import Expr, parse_expr, substitute, to_c
-from patchscope.cexpr.expr_ast import simplify, value_chains
+from patchscope.cexpr import parse_expr
+from patchscope.cexpr.expr_ast import simplify
 from patchscope.clang import Token, blank_cut_comment, tokenize
 from patchscope.core import (
     VERDICT_RANK,
@@ -46,13 +39,20 @@ from patchscope.core import (
     Basis,
     CallSite,
     CheckOptions,
-    DiffLine,
     FileChange,
     Param,
     Patch,
     SignatureChange,
     Verdict,
     VerdictKind,
+)
+from patchscope.equivalence.callers import (
+    Binding,
+    Sides,
+    bound_args,
+    caller_bindings,
+    chains_read,
+    hunk_sides,
 )
 from patchscope.equivalence.callsite import side_effect_free
 from patchscope.equivalence.substitution import BodyProof
@@ -95,18 +95,6 @@ class InnerCall:
 
 
 @dataclass
-class Binding:
-    """What one caller of the enclosing function passes."""
-
-    caller: str
-    file: str
-    line: int
-    old: dict[str, str]  # the enclosing function's old parameter -> argument text
-    new: dict[str, str]
-    source: str  # where the caller's call was read
-
-
-@dataclass
 class PassedOn:
     """The inner calls of one patch and what deciding them assumed."""
 
@@ -114,19 +102,7 @@ class PassedOn:
     assumptions: list[str] = field(default_factory=list)
 
 
-_Sides = dict[str, tuple[str, list[int]]]  # side -> (text, file line of each text line)
-
-
-def _hunk_sides(lines: list[DiffLine]) -> _Sides:
-    out = {}
-    for side, kinds, num in (("old", " -", "old_lineno"), ("new", " +", "new_lineno")):
-        kept = [dl for dl in lines if dl.kind in kinds]
-        out[side] = ("\n".join(dl.text for dl in kept) + "\n",
-                     [getattr(dl, num) or 0 for dl in kept])
-    return out
-
-
-def _windows(fc: FileChange, tree: bool) -> list[tuple[_Sides, str]]:
+def _windows(fc: FileChange, tree: bool) -> list[tuple[Sides, str]]:
     """Each pair of old and new text around a change, with the hunk's section:
     in tree mode the whole files' windows (wide context), else the hunks."""
     if tree and fc.tree_windows:
@@ -135,7 +111,7 @@ def _windows(fc: FileChange, tree: bool) -> list[tuple[_Sides, str]]:
                   "new": ("\n".join(w.new_lines) + "\n",
                           list(range(w.new_first, w.new_first + len(w.new_lines))))}, "")
                 for w in fc.tree_windows]
-    return [(_hunk_sides(h.lines), h.section) for h in fc.hunks]
+    return [(hunk_sides(h.lines), h.section) for h in fc.hunks]
 
 
 def _calls(tokens: list[Token], names: Sequence[str], text: str
@@ -249,178 +225,6 @@ def find_inner_calls(patch: Patch, names: Sequence[str]) -> list[InnerCall]:
     return out
 
 
-def _calls_of(patch: Patch, function: str) -> list[CallSite]:
-    return [c for c in patch.call_sites if c.function == function]
-
-
-def _adds_call(patch: Patch, function: str) -> bool:
-    """Whether an added line of *patch* names *function* followed by ``(``."""
-    for fc in patch.files:
-        for h in fc.hunks:
-            for dl in h.lines:
-                if dl.kind == "+" and function in dl.text:
-                    toks = tokenize(dl.text)
-                    if any(a.spelling == function and b.spelling == "("
-                           for a, b in zip(toks, toks[1:], strict=False)):
-                        return True
-    return False
-
-
-def _touches_calls(patch: Patch, files: set[str], function: str) -> bool:
-    """Whether *patch* changes a hunk in *files* that shows a call of
-    *function*, or that starts inside parentheses (perhaps in such a call's
-    arguments, whose first line it does not show)."""
-    for fc in patch.files:
-        if fc.path not in files and (fc.old_path or fc.path) not in files:
-            continue
-        for h in fc.hunks:
-            if not any(dl.kind in "+-" for dl in h.lines):
-                continue
-            for text, _ in _hunk_sides(h.lines).values():
-                depth, low = 0, 0
-                for t in tokenize(blank_cut_comment(text)):
-                    if t.kind == "IDENTIFIER" and t.spelling == function:
-                        return True
-                    depth += {"(": 1, ")": -1}.get(t.spelling, 0)
-                    low = min(low, depth)
-                if low < 0:
-                    return True
-    return False
-
-
-def _bindings(patch: Patch, inner: InnerCall, earlier: Sequence[Patch]
-              ) -> tuple[list[Binding], list[str]] | str:
-    """Every caller's binding of the enclosing function's parameters, and
-    what knowing them all assumes; or why they are not known."""
-    f = inner.enclosing
-    change = next((c for c in patch.signature_changes if c.function == f), None)
-    tree = patch.mode is not AnalysisMode.MBOX
-    if change is not None:
-        sites, params, where = _calls_of(patch, f), change, "this patch"
-        if tree and change.outside_callers:
-            return (f"{change.outside_callers} call(s) of {f}() outside the patch's files "
-                    "were not checked")
-        assumed = [] if tree else [f"hunks only: every caller of {f}() is in the patch"]
-        both = False
-    else:
-        source = next(((k, p) for k, p in reversed(list(enumerate(earlier)))
-                       if any(c.function == f for c in p.signature_changes)), None)
-        if source is None:
-            return (f"the callers of {f}() are not known: neither this patch nor an earlier "
-                    f"patch of the series changes its signature")
-        k, first = source
-        params = next(c for c in first.signature_changes if c.function == f)
-        files = {c.file for c in _calls_of(first, f)}
-        for later in [*earlier[k + 1:], patch]:
-            if _calls_of(later, f) or _adds_call(later, f) or _touches_calls(later, files, f):
-                return (f"patch {later.index} may add or change a call of {f}() after patch "
-                        f"{first.index} changed its signature")
-        if first.mode is not AnalysisMode.MBOX and params.outside_callers:
-            return (f"{params.outside_callers} call(s) of {f}() outside patch "
-                    f"{first.index}'s files were not checked")
-        sites, where, both = _calls_of(first, f), f"patch {first.index}", True
-        assumed = ([] if first.mode is not AnalysisMode.MBOX else
-                   [f"hunks only: every caller of {f}() is in patch {first.index}, as "
-                    "that patch's proof assumed"])
-    if not sites:
-        return f"no call of {f}() is known"
-    out = []
-    for c in sites:
-        if not c.complete or c.new_args is None or (c.old_args is None and not both):
-            return f"the call of {f}() in {c.caller}() at {c.file}:{c.line} is not wholly known"
-        new_args = c.new_args
-        old_args = new_args if both else (c.old_args or [])
-        olds = [p.name for p in (params.new_params if both else params.old_params)]
-        news = [p.name for p in params.new_params]
-        if len(olds) != len(old_args) or len(news) != len(new_args) or not all(olds + news):
-            return (f"the arguments of {c.caller}()'s call of {f}() do not line up with its "
-                    "parameters")
-        out.append(Binding(c.caller, c.file, c.line,
-                           {p: a.text for p, a in zip(olds, old_args, strict=True)},
-                           {p: a.text for p, a in zip(news, new_args, strict=True)},
-                           f"{where}, {c.file}:{c.line}"))
-    return out, assumed
-
-
-@dataclass
-class Routed:
-    """A call inside a changed function, bound to one caller of that function."""
-
-    binding: Binding
-    call: CallSite  # the call with the caller's values in place of the parameters
-    consistent: bool  # the caller passes what the enclosing body's substitution says
-    note: str  # which binding, for the verdict's steps
-
-
-def through_callers(patch: Patch, call: CallSite, enclosing: SignatureChange,
-                    body: BodyProof, profile: ArchProfile) -> list[Routed] | None:
-    """*call* (of a changed callee, inside the changed and proved function
-    *enclosing*) once per caller of *enclosing*, when its new arguments read a
-    parameter *enclosing* gains: the model and the assertions then run with
-    what each caller passes, not with free values of that parameter.  None
-    when the arguments read no added parameter or the callers are not known."""
-    from patchscope.equivalence.symbolic import prove_equal
-
-    added = set(enclosing.added)
-    if not added or call.new_args is None or call.old_args is None:
-        return None
-    if not _reads([a.text for a in call.new_args], added):
-        return None
-    inner = InnerCall(call.function, enclosing.function, call.file, call.line,
-                      call.old_line or call.line, [a.text for a in call.old_args],
-                      [a.text for a in call.new_args])
-    found = _bindings(patch, inner, ())
-    if isinstance(found, str):
-        return None
-    out = []
-    for b in found[0]:
-        old_b, new_b = _bound(inner.old_args, b.old), _bound(inner.new_args, b.new)
-        if old_b is None or new_b is None:
-            return None
-        consistent = True
-        for p in sorted(added):
-            e = body.sigma.get(p)
-            if e is None:
-                continue
-            try:
-                want = simplify(substitute(e, {q: simplify(parse_expr(t))
-                                               for q, t in b.old.items()}))
-                have = simplify(parse_expr(b.new[p]))
-            except (ParseError, KeyError):
-                consistent = False
-                break
-            if have != want and not prove_equal(want, have, profile).proved:
-                consistent = False
-        routed = CallSite(call.function, b.caller, call.file, call.line, call.old_line,
-                          [Argument(a) for a in old_b], [Argument(a) for a in new_b],
-                          call.mode)
-        sub = ", ".join(f"{p} := {b.new[p]}" for p in sorted(added) if p in b.new)
-        out.append(Routed(b, routed, consistent,
-                          f"with what {b.caller}() passes to {enclosing.function}() "
-                          f"({b.source}): {sub}"))
-    return out
-
-
-def _bound(args: list[str], binding: dict[str, str]) -> list[str] | None:
-    try:
-        mapping = {p: simplify(parse_expr(t)) for p, t in binding.items()}
-        return [to_c(simplify(substitute(parse_expr(a), mapping))) for a in args]
-    except ParseError:
-        return None
-
-
-def _reads(args: list[str], params: set[str]) -> set[str]:
-    """Chains over *params* the arguments read (``next``, ``next->vm_start``)."""
-    out: set[str] = set()
-    for a in args:
-        try:
-            e: Expr = parse_expr(a)
-        except ParseError:
-            continue
-        out |= {c for c in value_chains(e) if c.replace("->", ".").split(".")[0] in params}
-    return out
-
-
 def _written(tokens: list[Token], chains: set[str]) -> list[str]:
     written = assigned_names([t for t in tokens if t.kind != "COMMENT"])
     roots = {c.replace("->", ".").split(".")[0] for c in chains}
@@ -527,7 +331,7 @@ class _Job:
             return self.unknown(
                 f"the call of {inner.callee}() has {len(inner.new_args)} arguments; the "
                 f"{inner.callee}() model knows {len(known or ())}")
-        found = _bindings(self.patch, inner, earlier)
+        found = caller_bindings(self.patch, inner.enclosing, earlier)
         if isinstance(found, str):
             return self.unknown(found)
         bindings, assumed = found
@@ -541,8 +345,8 @@ class _Job:
         params = set(bindings[0].old) | set(bindings[0].new)
         differ = [k for k, (a, b) in enumerate(zip(inner.old_args, inner.new_args, strict=True))
                   if a != b]
-        reads = _reads([inner.old_args[k] for k in differ] + [inner.new_args[k] for k in differ],
-                       params)
+        reads = chains_read([inner.old_args[k] for k in differ]
+                            + [inner.new_args[k] for k in differ], params)
         roots = {r.replace("->", ".").split(".")[0] for r in reads}
         written = sorted(set(_written(inner.before["old"], reads))
                          | set(_written(inner.before["new"], reads)))
@@ -582,7 +386,7 @@ class _Job:
     def per_caller(self, b: Binding, known: tuple[Param, ...], roots: set[str],
                    tree: bool) -> Verdict:
         inner = self.inner
-        old_b, new_b = _bound(inner.old_args, b.old), _bound(inner.new_args, b.new)
+        old_b, new_b = bound_args(inner.old_args, b.old), bound_args(inner.new_args, b.new)
         if old_b is None or new_b is None:
             return self.unknown(f"an argument of {b.caller}()'s call or of the call of "
                                 f"{inner.callee}() cannot be parsed")
