@@ -45,6 +45,13 @@ class ArchProfile:
         return (1 << self.bits) - 1
 
     @property
+    def user_end(self) -> int:
+        """Where user space ends: no VMA of a user mm reaches past TASK_SIZE
+        (the model's layouts stay below it; the page tables above it are
+        still walked, a ceiling of 0 still stands for the top)."""
+        return self.task_size
+
+    @property
     def top(self) -> int:
         """2^bits: what an end, ceiling or limit of 0 stands for."""
         return 1 << self.bits

@@ -54,7 +54,7 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
                                        arch=profile.name)
         else:
             progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
-            decide_patch(patch, profile, options, progress, outcomes)
+            decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
         apply_gaps(patch)
 
 

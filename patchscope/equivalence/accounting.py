@@ -217,8 +217,11 @@ def _call_regions(old: _Window, new: _Window, path: str, owners: _Owners
                   ) -> tuple[list[_Region], list[_Region]]:
     old_out: list[_Region] = []
     new_out: list[_Region] = []
-    for change in owners.changes:
-        name = change.function
+    names = [c.function for c in owners.changes]
+    # a changed call of an unchanged callee (:mod:`.passon`) counts only when proved
+    passed = [c for c in owners.calls if c.function not in names and c.verdict is not None
+              and c.verdict.kind is VerdictKind.PROVED]
+    for name in dict.fromkeys([*names, *(c.function for c in passed)]):
         olds = [(k, c) for k, c, d in _occurrences(old.tokens, name) if not d]
         news = [(k, c) for k, c, d in _occurrences(new.tokens, name) if not d]
         if len(olds) != len(news):
@@ -228,7 +231,8 @@ def _call_regions(old: _Window, new: _Window, path: str, owners: _Owners
             w = tuple(t.spelling for t in new.tokens[kn + 2 : cn])
             if o == w:
                 continue
-            sites = [c for c in owners.calls if c.function == name and c.file == path
+            sites = [c for c in (owners.calls if name in names else passed)
+                     if c.function == name and c.file == path
                      and c.old_args is not None and c.new_args is not None
                      and _spellings(", ".join(a.text for a in c.old_args)) == o
                      and _spellings(", ".join(a.text for a in c.new_args)) == w]
@@ -416,6 +420,9 @@ def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
         if change.function in text:
             return False
         if any(d.file == path for d in change.declarations):
+            return False
+    for call in owners.calls:  # a passed-on call (:mod:`.passon`) of an unchanged callee
+        if call.file == path and call.function in text:
             return False
     return True
 

@@ -88,7 +88,7 @@ def _normal_spelling(text: str) -> str:
         return " ".join(text.split())
 
 
-def _side_effect_free(e: Expr | None) -> bool:
+def side_effect_free(e: Expr | None) -> bool:
     if e is None:
         return False
     return not any(
@@ -159,7 +159,7 @@ def check_call(
     identity_all = True
     for p in [q.name for q in change.new_params]:
         if p in body.sigma and body.sigma[p] is None:
-            if not _side_effect_free(new_e[p]):
+            if not side_effect_free(new_e[p]):
                 return _undecided(proof, f"argument `{new[p].text}` for the unused {p} "
                                   "may have side effects")
             proof.steps.append(f"{p}: not read by the body; `{new[p].text}` has no side effects")
@@ -186,7 +186,7 @@ def check_call(
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
-        if target is not None and not _side_effect_free(new_e[p]):
+        if target is not None and not side_effect_free(new_e[p]):
             # the old call evaluated this once; the new one evaluates it again
             return _undecided(proof, f"{p}: `{new[p].text}` calls a function the old call "
                               "already evaluated; evaluating it twice may differ")
@@ -201,7 +201,7 @@ def check_call(
         if ok in ("differs", "unknown"):
             return proof
     for r in [q.name for q in change.old_params if q.name not in new and q.name not in body.tau]:
-        if not _side_effect_free(old_e.get(r)):
+        if not side_effect_free(old_e.get(r)):
             return _undecided(proof, f"the dropped argument `{old[r].text}` for {r} "
                               "may have side effects")
         proof.steps.append(f"{r}: dropped; `{old[r].text}` had no side effects")

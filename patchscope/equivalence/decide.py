@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from patchscope.arch import ArchProfile
@@ -25,7 +25,9 @@ from patchscope.core import (
     VerdictKind,
 )
 from patchscope.equivalence.accounting import account_patch, assumptions_of, first_unaccounted
+from patchscope.equivalence.callers import decide_routed, through_callers
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
+from patchscope.equivalence.passon import decide_passed_on
 from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
@@ -86,6 +88,14 @@ def decide_call(
     steps = list(proof.steps)
     if body.proved:
         steps = [f"body: {s}" for s in body.steps] + steps
+    enclosing = next((c for c in patch.signature_changes if c.function == call.caller), None)
+    if caller is not None and enclosing is not None and (
+            body.added_conditions or find_model(change) is not None):
+        routed = through_callers(patch, call, enclosing, caller, profile)
+        if routed:
+            done = decide_routed(body, change, call, patch, profile, options, progress, proof,
+                                 steps, routed, _call_label(call))
+            return done if isinstance(done, Verdict) else _combine(*done, call, patch, options)
     reachable, notes = reachable_assertions(body, change, call, profile)
     steps += notes
     solver_findings = []
@@ -310,10 +320,12 @@ def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
 
 
 def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
-                 progress: Progress, model_outcomes: Mapping[int, object] | None = None) -> None:
+                 progress: Progress, model_outcomes: Mapping[int, object] | None = None,
+                 earlier: Sequence[Patch] = ()) -> None:
     """Fill the verdicts of *patch*'s changes and call sites, its nfc, its findings.
 
-    *model_outcomes*: see :func:`decide_call`.
+    *model_outcomes*: see :func:`decide_call`.  *earlier*: the patches of the
+    series before this one, already decided (:mod:`.passon` reads their calls).
     """
     parts: list[tuple[Verdict, str, str | None, int | None]] = []  # verdict, label, file, line
     decided: set[int] = set()
@@ -349,6 +361,14 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                 call.verdict = _internal_error(patch, exc, _call_label(call), call.file,
                                                call.line, profile)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
+    passed = decide_passed_on(
+        patch, {c.function: bodies[id(c)][0][1] for c in patch.signature_changes}, earlier,
+        profile, options, progress, decide_call)
+    for call in passed.calls:
+        decided.add(id(call))
+        patch.call_sites.append(call)
+        assert call.verdict is not None
+        parts.append((call.verdict, _call_label(call), call.file, call.line))
     for call in patch.call_sites:
         if id(call) not in decided:
             call.verdict = Verdict(VerdictKind.UNKNOWN, "none",
@@ -356,6 +376,7 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                                    arch=profile.name)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
     _account(patch, parts, profile)
+    patch.assumptions += [a for a in passed.assumptions if a not in patch.assumptions]
     _set_nfc(patch, parts)
 
 

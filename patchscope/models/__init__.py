@@ -63,6 +63,11 @@ def find_model(change: SignatureChange) -> KernelModel | None:
     return _REGISTRY.get(change.function)
 
 
+def modelled_functions() -> tuple[str, ...]:
+    """The names of the functions a model exists for."""
+    return tuple(_MODULES)
+
+
 def forget_caches() -> None:
     """Drop what the models keep between calls in one process.
 
@@ -81,4 +86,5 @@ def forget_caches() -> None:
     fast._CODE.clear()
 
 
-__all__ = ["KernelModel", "ModelResult", "find_model", "forget_caches", "register"]
+__all__ = ["KernelModel", "ModelResult", "find_model", "forget_caches", "modelled_functions",
+           "register"]

@@ -144,10 +144,11 @@ def shrink(sc: Scenario, profile: ArchProfile, still: Callable[[Scenario], bool]
                 trial = [list(s) for s in spans]
                 trial[k // 2][k % 2] = x
                 flat = [y for s in trial for y in s]
-                if not (0 <= flat[0] and all(flat[i] < flat[i + 1] if i % 2 == 0
-                                             else flat[i] <= flat[i + 1]
-                                             for i in range(len(flat) - 1))
-                        and flat[-1] < profile.top):
+                ordered = all(flat[i] < flat[i + 1] if i % 2 == 0 else flat[i] <= flat[i + 1]
+                              for i in range(len(flat) - 1))
+                # user space: [FIRST_USER_ADDRESS, TASK_SIZE]
+                if not (ordered and profile.first_user_address <= flat[0]
+                        and flat[-1] <= profile.user_end):
                     continue
                 if bin(x).count("1") >= bin(cur).count("1") and x >= cur:
                     continue

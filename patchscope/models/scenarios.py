@@ -52,16 +52,16 @@ class Scenario:
 
 def grid_points(profile: ArchProfile) -> list[int]:
     """Addresses that matter, simplest first (the order counterexamples prefer)."""
-    p, m, u, g, top = (profile.page_size, profile.pmd_size, profile.pud_size,
-                       profile.pgdir_size, profile.top)
+    p, m, u, g, end = (profile.page_size, profile.pmd_size, profile.pud_size,
+                       profile.pgdir_size, profile.user_end)
     first, ceiling = profile.first_user_address, profile.user_pgtables_ceiling
-    pts = [0, p, m, m + p, m - p, u, g, top - p]
+    pts = [0, p, m, m + p, m - p, u, g, end - p]
     pts += [x for x in (first, ceiling, ceiling + m) if x]
-    pts += [top - m, u + m]
+    pts += [end - m, u + m]
     out: list[int] = []
     for x in pts:
-        # user space never maps below FIRST_USER_ADDRESS
-        if first <= x < top and x not in out:
+        # user space never maps below FIRST_USER_ADDRESS, nor past TASK_SIZE
+        if first <= x <= end and x not in out:
             out.append(x)
     return out[:GRID_POINTS]
 
@@ -146,7 +146,7 @@ def _random_layouts(profile: ArchProfile, count: int, seed: int, max_vmas: int
     pts = grid_points(profile)
     n_pts = len(pts)
     sizes = (page, pmd)
-    top = profile.top
+    top = profile.user_end  # layouts stay in user space
     low = profile.first_user_address
     pages = top // page
     out: list[RandomLayout] = []
@@ -162,7 +162,7 @@ def _random_layouts(profile: ArchProfile, count: int, seed: int, max_vmas: int
                 x = base + below(65) * page + below(4) * pmd
             else:
                 x = below(pages) * page
-            if low <= x < top:
+            if low <= x <= top:
                 cuts.add(x)
         vals = sorted(cuts)
         vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))
@@ -177,7 +177,7 @@ def random_layouts_plain(profile: ArchProfile, count: int, seed: int, max_vmas: 
     rng = random.Random(seed)
     page, pmd = profile.page_size, profile.pmd_size
     pts = grid_points(profile)
-    top = profile.top
+    top = profile.user_end  # layouts stay in user space
     low = profile.first_user_address
     out: list[RandomLayout] = []
     while len(out) < count:
@@ -192,7 +192,7 @@ def random_layouts_plain(profile: ArchProfile, count: int, seed: int, max_vmas: 
                 x = base + rng.randint(0, 64) * page + rng.randint(0, 3) * pmd
             else:
                 x = rng.randrange(0, top // page) * page
-            if low <= x < top:
+            if low <= x <= top:
                 cuts.add(x)
         vals = sorted(cuts)
         vmas = tuple(Vma(k, vals[2 * k], vals[2 * k + 1]) for k in range(n))

@@ -33,6 +33,10 @@ PROVED = [
     *sorted(p for p in (FIXTURES / "equivalence").glob("xa-*.patch")
             if p.name != "xa-proto-rename.patch"),
     FIXTURES / "equivalence" / "attr-must-check.patch",
+    # issue 11: a new parameter passed on to the unchanged free_pgtables(), as a
+    # series of two (a mutant of either patch: the worse verdict counts) and as one
+    FIXTURES / "series4" / "series4.mbox",
+    FIXTURES / "series4" / "single" / "pass-on.patch",
 ]
 WRONG = {"proved", "verified"}
 
@@ -46,8 +50,8 @@ def test_no_mutant_of_a_proved_fixture_is_proved(fixture: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(decide, "find_model", lambda change: None)  # the proof alone
     series = check_series(CheckOptions(source=str(fixture), scenarios=0))
-    assert series.patches[0].nfc is not None
-    assert series.patches[0].nfc.verdict is VerdictKind.PROVED, "the fixture itself is proved"
+    assert series.patches and all(p.nfc is not None and p.nfc.verdict is VerdictKind.PROVED
+                                  for p in series.patches), "the fixture itself is proved"
     outcomes = run_mutants(str(fixture), fixture.suffix)
     assert len(outcomes) >= 5, "too few mutants to mean anything"
     survivors = [o.mutant.what for o in outcomes
@@ -77,6 +81,7 @@ def test_the_mutants_are_real_changes() -> None:
 def test_tree_mode_mutants_are_not_proved(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """The same attack in tree mode: whole files, whole-tree callers."""
+    from fixtures.series4.make_fixtures import build
     from tests.csource.kernel_tree import build_kernel_tree
     from tests.equivalence.test_accounting import tree
 
@@ -86,11 +91,13 @@ def test_tree_mode_mutants_are_not_proved(tmp_path: Path,
          tree(tmp_path, "proved-region-limit.patch", 5), 1),
         (FIXTURES / "seed" / "0004-mm-memory-Add-tree-limit-to-free_pgtables.patch",
          build_kernel_tree(tmp_path / "mm"), 3),
+        (FIXTURES / "series4" / "series4.mbox", build([], tmp_path / "series4"), 2),
+        (FIXTURES / "series4" / "single" / "pass-on.patch", tmp_path / "series4", 2),
     ]
     for fixture, repo, every in cases:
         series = check_series(CheckOptions(source=str(fixture), tree=str(repo), scenarios=0))
-        assert series.patches[0].nfc is not None
-        assert series.patches[0].nfc.verdict is VerdictKind.PROVED, fixture.name
+        assert all(p.nfc is not None and p.nfc.verdict is VerdictKind.PROVED
+                   for p in series.patches), fixture.name
         outcomes = run_mutants(str(fixture), fixture.suffix, tree=str(repo), every=every)
         assert len(outcomes) >= 10
         survivors = [o.mutant.what for o in outcomes

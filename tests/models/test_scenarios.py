@@ -20,10 +20,13 @@ def test_grid_is_ordered_fewest_vmas_first_and_covers_every_choice() -> None:
 
 
 def test_grid_points_follow_the_profile() -> None:
-    assert 1 << 30 in grid_points(X86_64) and (1 << 64) - 0x1000 in grid_points(X86_64)
+    x86 = grid_points(X86_64)
+    # user space ends at TASK_SIZE: the last page below it, not the top of the word
+    assert 1 << 30 in x86 and X86_64.task_size - 0x1000 in x86
+    assert max(x86) <= X86_64.task_size
     arm = grid_points(ARM_LPAE)
     assert 0xBF000000 in arm and min(arm) >= ARM_LPAE.first_user_address
-    assert max(arm) < 1 << 32
+    assert max(arm) <= ARM_LPAE.task_size
 
 
 def test_random_layouts_are_deterministic_and_valid() -> None:
@@ -34,6 +37,10 @@ def test_random_layouts_are_deterministic_and_valid() -> None:
     for s in a:
         flat = [x for v in s.vmas for x in (v.vm_start, v.vm_end)]
         assert flat == sorted(flat) and len(set(flat)) == len(flat)
+        assert flat[0] >= X86_64.first_user_address and flat[-1] <= X86_64.task_size
+    for s in random_scenarios(ARM_LPAE, (MM,), 200, 7):  # inside the arch's user range
+        assert s.vmas[0].vm_start >= ARM_LPAE.first_user_address
+        assert s.vmas[-1].vm_end <= ARM_LPAE.task_size
 
 
 def test_shrink_drops_vmas_and_simplifies_addresses() -> None:

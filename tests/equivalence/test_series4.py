@@ -1,0 +1,181 @@
+"""Arguments that travel (issue 11, point 1): a changed call of an unchanged
+modelled callee, decided through the callers of the function it sits in.
+
+The fixtures are ``fixtures/series4`` (see its make_fixtures.py): a two-patch
+series (a new parameter; the parameter passed on to ``free_pgtables()``), the
+same as one patch (``single/``), and mutants of each, in mbox and tree mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.series4.make_fixtures import HERE, build, outputs
+from patchscope.commands.check import check_series
+from patchscope.core import CheckOptions, Patch, Series, VerdictKind
+
+SERIES = HERE / "series4.mbox"
+MUTANTS = HERE / "mutants"
+SINGLE = HERE / "single"
+
+# file -> the verdict of each patch (both modes, x86_64)
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "series4.mbox": ("proved", "proved"),
+    "mutants/mutant-1-caller-next.mbox": ("unknown", "unknown"),
+    "mutants/mutant-2-caller-end.mbox": ("proved", "refuted"),
+    "mutants/mutant-2-shifted.mbox": ("proved", "refuted"),
+    "mutants/variant-2-caller-zero.mbox": ("proved", "proved"),
+    "mutants/mutant-2-caller-line.mbox": ("proved", "unknown"),
+    "mutants/mutant-2-new-caller.mbox": ("proved", "unknown"),
+    "single/pass-on.patch": ("proved",),
+    "single/mutant-pass-on-caller.patch": ("refuted",),
+    "single/mutant-pass-on-shifted.patch": ("refuted",),
+    "single/variant-pass-on-zero.patch": ("proved",),
+    "single/warn-pass-on.patch": ("proved",),
+    "single/mutant-warn-pass-on.patch": ("refuted",),
+}
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build([], tmp_path_factory.mktemp("series4") / "tree")
+
+
+def check(path: Path, tree: Path | None = None, arch: str = "x86_64",
+          scenarios: int = 300) -> Series:
+    return check_series(CheckOptions(source=str(path), tree=str(tree) if tree else None,
+                                     arch=arch, scenarios=scenarios))
+
+
+def inner(patch: Patch):  # type: ignore[no-untyped-def]
+    (site,) = [c for c in patch.call_sites if c.function == "free_pgtables"]
+    assert site.verdict is not None
+    return site
+
+
+def test_generated_fixtures_are_the_committed_ones() -> None:
+    made = outputs()
+    for rel, text in made.items():
+        assert (HERE / rel).read_text() == text, rel
+    committed = {str(p.relative_to(HERE)) for p in HERE.rglob("*")
+                 if p.is_file() and p.suffix in (".patch", ".mbox")}
+    assert committed == set(made)
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_patch_as_expected(name: str, mode: str, tree: Path) -> None:
+    series = check(HERE / name, tree if mode == "tree" else None)
+    got = tuple(p.nfc.verdict.value if p.nfc else "none" for p in series.patches)
+    assert got == EXPECTED[name], [p.nfc.reasons if p.nfc else None for p in series.patches]
+    if mode == "tree":
+        assert all(p.mode.value.startswith("tree") for p in series.patches)
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_the_inner_call_names_the_caller_binding_and_the_substitution(mode: str,
+                                                                     tree: Path) -> None:
+    series = check(SERIES, tree if mode == "tree" else None)
+    site = inner(series.patches[1])
+    v = site.verdict
+    assert v.kind is VerdictKind.PROVED
+    assert site.caller == "unmap_region"
+    assert "map_undo()" in v.reason and "map_abort()" in v.reason
+    steps = "\n".join(v.steps)
+    assert ("binding of unmap_region()'s parameters by map_abort() (patch 1, mm/mmap.c:26): "
+            "next := next, pg_max := next ? next->vm_start : USER_PGTABLES_CEILING") in steps
+    assert "by map_undo() (patch 1, mm/mmap.c:16)" in steps
+    assert "pg_max := map->next ? map->next->vm_start : USER_PGTABLES_CEILING" in steps
+    # the lines are the inner call's, accounted by it
+    acc = [a for a in series.patches[1].accounting]
+    assert acc and all(a.by == "the call of free_pgtables() in unmap_region()" for a in acc)
+    assumed = "\n".join(series.patches[1].assumptions)
+    assert "next->vm_start" in assumed
+    if mode == "mbox":
+        assert "every caller of unmap_region() is in patch 1" in assumed
+        assert "above those shown" in assumed
+    else:
+        assert "every caller" not in assumed  # tree mode searched the tree for them
+        assert "does not write next, next->vm_start, pg_max before the call" in steps
+
+
+def test_in_one_patch_the_body_substitution_is_named(tree: Path) -> None:
+    patch = check(SINGLE / "pass-on.patch").patches[0]
+    v = inner(patch).verdict
+    assert v.kind is VerdictKind.PROVED
+    assert ("unmap_region()'s body proof: proved (substitution pg_max := next ? "
+            "next->vm_start : USER_PGTABLES_CEILING)") in v.steps
+
+
+@pytest.mark.parametrize("name", ["mutants/mutant-2-caller-end.mbox",
+                                  "mutants/mutant-2-shifted.mbox",
+                                  "single/mutant-pass-on-caller.patch"])
+def test_a_mutant_is_refuted_with_a_counterexample_and_left_unaccounted(name: str) -> None:
+    patch = check(HERE / name).patches[-1]
+    v = inner(patch).verdict
+    assert v.kind is VerdictKind.REFUTED
+    assert v.counterexample is not None and v.counterexample.arch == "x86_64"
+    assert "with what map_abort() passes" in v.reason
+    if name.startswith("mutants/"):
+        # an inner call not proved accounts for nothing: its lines stay unaccounted
+        assert all(a.by is None for a in patch.accounting)
+
+
+def test_the_second_patch_alone_does_not_know_the_callers() -> None:
+    (patch,) = check(HERE / "0002-mm-vma-pass-pg_max-on-to-free_pgtables.patch").patches
+    v = inner(patch).verdict
+    assert v.kind is VerdictKind.UNKNOWN
+    assert "the callers of unmap_region() are not known" in v.reason
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.UNKNOWN
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_zero_is_the_ceiling_on_x86_64_only(mode: str, tree: Path) -> None:
+    """``next ? next->vm_start : 0`` for ``USER_PGTABLES_CEILING``: the top of
+    the address space on x86_64 (the ceiling there is 0), below the ceiling
+    0xbf000000 on arm-lpae, where the model finds the difference."""
+    t = tree if mode == "tree" else None
+    for name in ("mutants/variant-2-caller-zero.mbox", "single/variant-pass-on-zero.patch"):
+        for arch, want in (("x86_64", VerdictKind.PROVED), ("x86_64-5level", VerdictKind.PROVED),
+                           ("arm-lpae", VerdictKind.REFUTED)):
+            patch = check(HERE / name, t, arch).patches[-1]
+            assert patch.nfc is not None and patch.nfc.verdict is want, (name, arch)
+            v = inner(patch).verdict
+            assert v.kind is want
+            if want is VerdictKind.PROVED:
+                assert f"z3 on {arch}" in "\n".join(v.steps)
+            else:
+                ce = v.counterexample
+                assert ce is not None and ce.arch == "arm-lpae"
+                assert "ceiling=0xbf000000" in v.reason and "ceiling=0x0" in v.reason
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_an_assertion_is_reported_only_with_values_a_caller_passes(mode: str,
+                                                                   tree: Path) -> None:
+    """free_pgtables() gains tree_max and WARN_ON_ONCE(tree_max - 1 > ceiling - 1);
+    unmap_region() gains pg_max and passes it as tree_max.  Over free values of
+    pg_max the WARN fires, but unmap_region()'s callers fill pg_max in: the
+    model and z3 run with what each caller passes."""
+    t = tree if mode == "tree" else None
+    patch = check(SINGLE / "warn-pass-on.patch", t).patches[0]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    assert not [f for f in patch.findings if f.severity.value == "error"], patch.findings
+    site = next(c for c in patch.call_sites if c.caller == "unmap_region")
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.PROVED
+    steps = "\n".join(site.verdict.steps)
+    assert ("with what map_abort() passes to unmap_region() (this patch, mm/mmap.c:26): "
+            "pg_max := next ? next->vm_start : USER_PGTABLES_CEILING: "
+            "WARN_ON_ONCE(tree_max - 1 > ceiling - 1) with this call's arguments") in steps
+
+    patch = check(SINGLE / "mutant-warn-pass-on.patch", t).patches[0]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.REFUTED
+    checks = [f.check for f in patch.findings]
+    assert "engine-disagreement" not in checks and "internal-error" not in checks
+    fired = [f.message for f in patch.findings if f.check == "assertion-reachable"]
+    assert fired and all("with what map_abort() passes to unmap_region()" in m for m in fired)
+    site = next(c for c in patch.call_sites if c.caller == "unmap_region")
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.REFUTED
+    assert site.verdict.counterexample is not None
