@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -301,6 +302,26 @@ def _provisos_checked(v: Verdict, body: BodyProof, change: SignatureChange,
                    f"and {why}", Basis.NONE, arch=v.arch, steps=v.steps + [why])
 
 
+def _arch_assumptions(patch: Patch, profile: ArchProfile) -> list[str]:
+    """A proof that only holds with the profile's values of the kernel's macros
+    (z3 tried them free first) says so: another architecture may differ."""
+    marks = (f"z3 on {profile.name})", f"with the macro values of {profile.name}")
+    rested = [c for c in patch.call_sites if c.verdict is not None
+              and c.verdict.kind in (VerdictKind.PROVED, VerdictKind.VERIFIED)
+              and any(m in step for step in c.verdict.steps for m in marks)]
+    if not rested:
+        return []
+    macros = profile.macros
+    named = sorted({w for c in rested for a in (c.old_args or []) + (c.new_args or [])
+                    for w in re.findall(r"[A-Za-z_]\w*", a.text) if w in macros
+                    and w not in ("NULL", "true", "false")})
+    values = ", ".join(f"{n} = {macros[n]:#x}" for n in named)
+    where = ", ".join(dict.fromkeys(f"{c.caller}()" for c in rested))
+    return [f"on {profile.name}: the proofs for {where} hold with this profile's values of the "
+            f"kernel's macros ({values or 'as named in the steps'}), not for any value: other "
+            "architectures are not checked (--arch)"]
+
+
 def _patch_assumptions(patch: Patch, lines: list[LineAccount]) -> list[str]:
     """What a proof of *patch* rests on that patchscope did not check (tree mode
     looks some of it up instead: ``patch.checked``)."""
@@ -395,7 +416,7 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                                       profile), "the patch", None, None))
         return
     patch.accounting = lines
-    patch.assumptions = _patch_assumptions(patch, lines)
+    patch.assumptions = _patch_assumptions(patch, lines) + _arch_assumptions(patch, profile)
     if not patch.files and not parts:
         parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the patch has no readable diff"),
                       "the patch", None, None))
