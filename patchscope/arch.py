@@ -38,6 +38,8 @@ class ArchProfile:
     user_pgtables_ceiling: int
     task_size: int
     extra_macros: dict[str, int] = field(default_factory=dict)
+    # where each extra macro's value came from, for the verdicts that rest on it
+    macro_sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def mask(self) -> int:

@@ -425,6 +425,9 @@ class Series:
     duplicated: list[int] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # series-wide
     mode: AnalysisMode = AnalysisMode.MBOX
+    # constants the calls name, valued by their one definition in the mail or
+    # the tree: name -> (value, where) (patchscope.csource.defines)
+    macro_values: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def all_findings(self) -> list[Finding]:
         out = list(self.findings)

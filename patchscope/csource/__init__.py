@@ -109,6 +109,26 @@ def analyse_series(
         if modes
         else (AnalysisMode.TREE_WHOLE if tree is not None else AnalysisMode.MBOX)
     )
+    _value_macros(series, tree, options)
+
+
+def _value_macros(series: Series, tree: TreeView | None, options: CheckOptions) -> None:
+    """The one value the mail or tree gives each constant a call names."""
+    from patchscope.arch import get_profile
+    from patchscope.csource.defines import macro_values
+
+    try:
+        profile = get_profile(options.arch)
+    except KeyError:
+        return  # an unknown --arch is reported where the verdicts are made
+    try:
+        found = macro_values(series, tree, profile)
+    except ParseError as exc:  # --timeout in a tree grep: those names stay unknown
+        series.findings.append(Finding(
+            check="c-analysis-failed", severity=Severity.WARNING,
+            message=f"the macros the calls name were not looked up: {exc}"))
+        return
+    series.macro_values = {n: (v.value, v.where) for n, v in sorted(found.items())}
 
 
 def _where(exc: BaseException) -> str:

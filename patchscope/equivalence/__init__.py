@@ -9,6 +9,8 @@ patch, and turns what they find into findings.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from patchscope import budget
 from patchscope.arch import get_profile
 from patchscope.core import (
@@ -43,6 +45,11 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
         profile = get_profile(options.arch)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    if series.macro_values:
+        profile = replace(
+            profile,
+            extra_macros={n: v for n, (v, _) in series.macro_values.items()},
+            macro_sources={n: where for n, (_, where) in series.macro_values.items()})
     patches: list[Patch] = series.patches
     progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)

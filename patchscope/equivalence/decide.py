@@ -302,6 +302,15 @@ def _provisos_checked(v: Verdict, body: BodyProof, change: SignatureChange,
                    f"and {why}", Basis.NONE, arch=v.arch, steps=v.steps + [why])
 
 
+def _macro_assumptions(patch: Patch, profile: ArchProfile) -> list[str]:
+    """Each constant a call names that was valued by its one definition seen."""
+    named = {w for c in patch.call_sites for a in (c.old_args or []) + (c.new_args or [])
+             for w in re.findall(r"[A-Za-z_]\w*", a.text)}
+    return [f"{n} = {profile.extra_macros[n]:#x}, its one definition seen ({where}): "
+            "no other definition applies where the call is compiled"
+            for n, where in sorted(profile.macro_sources.items()) if n in named]
+
+
 def _arch_assumptions(patch: Patch, profile: ArchProfile) -> list[str]:
     """A proof that only holds with the profile's values of the kernel's macros
     (z3 tried them free first) says so: another architecture may differ."""
@@ -314,7 +323,7 @@ def _arch_assumptions(patch: Patch, profile: ArchProfile) -> list[str]:
     macros = profile.macros
     named = sorted({w for c in rested for a in (c.old_args or []) + (c.new_args or [])
                     for w in re.findall(r"[A-Za-z_]\w*", a.text) if w in macros
-                    and w not in ("NULL", "true", "false")})
+                    and w not in ("NULL", "true", "false") and w not in profile.macro_sources})
     values = ", ".join(f"{n} = {macros[n]:#x}" for n in named)
     where = ", ".join(dict.fromkeys(f"{c.caller}()" for c in rested))
     return [f"on {profile.name}: the proofs for {where} hold with this profile's values of the "
@@ -416,7 +425,8 @@ def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | Non
                                       profile), "the patch", None, None))
         return
     patch.accounting = lines
-    patch.assumptions = _patch_assumptions(patch, lines) + _arch_assumptions(patch, profile)
+    patch.assumptions = _patch_assumptions(patch, lines) + _arch_assumptions(patch, profile) \
+        + _macro_assumptions(patch, profile)
     if not patch.files and not parts:
         parts.append((Verdict(VerdictKind.UNKNOWN, "none", "the patch has no readable diff"),
                       "the patch", None, None))

@@ -50,3 +50,36 @@ def test_a_known_macro_still_refutes(tmp_path: Path) -> None:
     call = next(c for c in patch["call_sites"] if c["caller"] == "vms_clear_ptes")
     assert call["verdict"] == "refuted"
     assert any(f["check"] == "assertion-reachable" for f in patch["findings"])
+
+
+def _tree_with(tmp_path: Path, defines: str) -> Path:
+    from tests.csource.kernel_tree import build_kernel_tree, git
+
+    repo = build_kernel_tree(tmp_path / "tree")
+    header = repo / "mm" / "vma.h"
+    header.write_text(header.read_text() + defines)
+    git(repo, "commit", "-q", "-am", "vma: a limit of our own")
+    return repo
+
+
+@pytest.mark.parametrize("value, expect", [("0x200000", "refuted"), ("PMD_SIZE", "refuted")])
+def test_the_tree_gives_a_macro_its_value(tmp_path: Path, value: str, expect: str) -> None:
+    repo = _tree_with(tmp_path, f"\n#define VMS_LIMIT {value}\t/* the walk's end */\n")
+    patch = _check(tmp_path, "+\t\t      vms->unmap_end, VMS_LIMIT, mm_wr_locked);",
+                   "--tree", str(repo))
+    call = next(c for c in patch["call_sites"] if c["caller"] == "vms_clear_ptes")
+    assert call["verdict"] == expect, call["reason"]
+    (said,) = [a for a in patch["nfc"]["assumptions"] if a.startswith("VMS_LIMIT = 0x200000")]
+    assert "mm/vma.h:" in said and "(the tree)" in said
+
+
+def test_two_definitions_leave_a_macro_unknown(tmp_path: Path) -> None:
+    repo = _tree_with(tmp_path, "\n#ifdef CONFIG_BIG\n#define VMS_LIMIT 0x200000\n#else\n"
+                                "#define VMS_LIMIT 0x1000\n#endif\n")
+    patch = _check(tmp_path, "+\t\t      vms->unmap_end, VMS_LIMIT, mm_wr_locked);",
+                   "--tree", str(repo))
+    call = next(c for c in patch["call_sites"] if c["caller"] == "vms_clear_ptes")
+    assert call["verdict"] == "unknown", call["reason"]
+    assert "would need the definition of `VMS_LIMIT`" in " ".join([call["reason"],
+                                                                  *call["steps"]])
+    assert not [f for f in patch["findings"] if f["severity"] == "error"]
