@@ -40,6 +40,7 @@ from patchscope.equivalence.symbolic import (
     prove_always_false,
     prove_equal,
 )
+from patchscope.equivalence.typemap import as_passed
 from patchscope.errors import ParseError
 
 
@@ -179,7 +180,9 @@ def check_call(
             if any(old_e[n] is None for n in needed):
                 return _undecided(proof, f"an old argument for {', '.join(sorted(needed))} "
                                   "cannot be parsed")
-            want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
+            held = as_passed({n: old_e[n] for n in needed}, target, body.types,  # type: ignore[misc]
+                             profile)
+            want = simplify(substitute(target, held))
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
                     lambda: _caller_definitions(call, old_e))
