@@ -54,7 +54,12 @@ from patchscope.equivalence.symbolic import (
     describe_when,
     prove_always_false,
 )
-from patchscope.equivalence.typemap import branch_swaps, truth_only_new, truth_steps
+from patchscope.equivalence.typemap import (
+    branch_swaps,
+    enum_notes,
+    truth_only_new,
+    truth_steps,
+)
 from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.equivalence.uses import read_only_for_truth, uses_name
 from patchscope.errors import ParseError
@@ -447,6 +452,9 @@ def prove_body(
             proof.steps.append(f"the old body only tests {name} (a bool) for truth: "
                                f"{to_c(proof.tau[name])} stands for it by its truth value")
     proof.steps.extend(truth_steps(truth_new, proof.sigma))
+    proof.steps.extend(enum_notes(new_params, {n for e in [*proof.sigma.values(),
+                                                           *proof.tau.values()]
+                                               if e is not None for n in free_names(e)}))
     for name, e in proof.sigma.items():
         if e is None:
             proof.steps.append(f"new parameter {name} is not read by the body")

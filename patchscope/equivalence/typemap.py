@@ -27,6 +27,7 @@ from patchscope.arch import ArchProfile
 from patchscope.cexpr.ctypes import CType, ulong_type
 from patchscope.cexpr.expr_ast import Cast, Expr, Name, Num, to_c
 from patchscope.clang import Token
+from patchscope.core import Param
 from patchscope.equivalence.uses import read_only_for_truth, uses_name
 
 MAX_SWAPS = 3  # if/else statements tried swapped, in every combination (2**3 bodies)
@@ -185,3 +186,12 @@ def as_passed(args: dict[str, Expr], target: Expr, types: dict[str, CType],
         else:
             out[n] = Cast(t.name, e)
     return out
+
+
+def enum_notes(new_params: list[Param], read: set[str]) -> list[str]:
+    """The assumption an ``enum`` parameter the proof reads rests on: a call's
+    value reaches the body as it was (an enum's type is an integer type the
+    compiler picks; the kernel's are int-sized, GCC without -fshort-enums)."""
+    return [f"assumed: {' '.join(p.type.split())} holds every value a call passes for "
+            f"{p.name} (an int-sized enum, as GCC makes it without -fshort-enums)"
+            for p in new_params if p.name in read and p.type.split()[:1] == ["enum"]]
