@@ -89,11 +89,13 @@ def _normal_spelling(text: str) -> str:
         return " ".join(text.split())
 
 
-def side_effect_free(e: Expr | None) -> bool:
+def side_effect_free(e: Expr | None, pure: frozenset[str] | dict[str, str] = frozenset()) -> bool:
+    """No call but of *pure* functions (and PURE_CALLS), no memory read through ``*``."""
     if e is None:
         return False
     return not any(
-        (isinstance(n, Call) and n.func not in PURE_CALLS) or (isinstance(n, Unary) and n.op == "*")
+        (isinstance(n, Call) and n.func not in PURE_CALLS and n.func not in pure)
+        or (isinstance(n, Unary) and n.op == "*")
         for n in walk(e)
     )
 
@@ -189,7 +191,7 @@ def check_call(
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
-        if target is not None and not side_effect_free(new_e[p]):
+        if target is not None and not side_effect_free(new_e[p], profile.pure_functions):
             # the old call evaluated this once; the new one evaluates it again
             return _undecided(proof, f"{p}: `{new[p].text}` calls a function the old call "
                               "already evaluated; evaluating it twice may differ")

@@ -180,3 +180,11 @@ def _called(tokens: list[Token], k: int) -> str | None:
         elif s in (";", "{", "}") and depth == 0:
             return None
     return None
+
+
+def pure_notes(exprs: list[Expr | None], profile: ArchProfile) -> list[str]:
+    """Why each function the substitution calls gives the caller's value (csource.pure)."""
+    called = dict.fromkeys(n.func for e in exprs if e is not None for n in walk(e)
+                           if isinstance(n, Call) and n.func in profile.pure_functions)
+    return [profile.pure_functions[f] + ": the caller's call just before the call gives "
+            "what the callee's gave at entry" for f in called]

@@ -45,7 +45,12 @@ from patchscope.equivalence.bodydiff import (
 )
 from patchscope.equivalence.derived import derived_locals
 from patchscope.equivalence.derived import describe as describe_local
-from patchscope.equivalence.neutral import NeutralUnifier, neutral_problem, zero_arguments
+from patchscope.equivalence.neutral import (
+    NeutralUnifier,
+    neutral_problem,
+    pure_notes,
+    zero_arguments,
+)
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.soundness import global_like, soundness_problem
 from patchscope.equivalence.symbolic import (
@@ -438,7 +443,9 @@ def prove_body(
     truth_new = truth_only_new(proof.sigma, proof.types, new_tokens)
     truth_only |= truth_new
     zeros, zero_notes = zero_arguments(proof.sigma, unifier.neutral, new_tokens)
-    problem, assumed = type_problems({p: e for p, e in proof.sigma.items() if p not in zeros},
+    # an entry value's local was declared with the parameter's own type (derived_locals)
+    problem, assumed = type_problems({p: e for p, e in proof.sigma.items()
+                                      if p not in zeros and p not in entry},
                                      proof.tau, old_params, new_params, profile, truth_only)
     if problem:
         return _fail(proof, "unknown", problem)
@@ -452,6 +459,7 @@ def prove_body(
             proof.steps.append(f"the old body only tests {name} (a bool) for truth: "
                                f"{to_c(proof.tau[name])} stands for it by its truth value")
     proof.steps.extend(truth_steps(truth_new, proof.sigma))
+    proof.steps.extend(pure_notes([*proof.sigma.values(), *proof.tau.values()], profile))
     proof.steps.extend(enum_notes(new_params, {n for e in [*proof.sigma.values(),
                                                            *proof.tau.values()]
                                                if e is not None for n in free_names(e)}))

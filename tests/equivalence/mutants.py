@@ -187,6 +187,12 @@ EQUIVALENT = {
         "the test stub's body never reads tree_max, so its type changes nothing",
     "tools/testing/vma/vma_internal.h:903 `unsigned long vma_end` -> `long vma_end`":
         "the test stub's body never reads vma_end, so its type changes nothing",
+    "mm/walk.c:31 `WALK_FAST` -> `NULL`":
+        "WALK_FAST is 0 (the first enumerator), and NULL converts to the enum as 0",
+    "mm/mlock.c:47 `true` -> `true + 1`":
+        "the parameter is a bool: 2 converts to true",
+    "mm/mlock.c:52 `false` -> `NULL`":
+        "the parameter is a bool: NULL converts to false",
 }
 # Mutants the proof rightly does not prove but the model rightly finds no
 # difference for (sampling: `verified`, with an nfc-sampled warning): equivalent

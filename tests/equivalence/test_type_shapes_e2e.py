@@ -1,5 +1,5 @@
-"""End to end: a neutral new argument, a flag word become a bool, a bool become
-an enum (issue 12).
+"""End to end: a neutral new argument, a pure function's result passed, a flag
+word become a bool, a bool become an enum (issue 12).
 
 Each fixture is a commit on a small kernel-like tree of our own
 (``trees/pool``, ``trees/mlock``, ``trees/walk``) written by ``git
@@ -44,6 +44,11 @@ SHAPES = {
          "`gfp | extra` is `gfp` when extra is 0: `|` with 0 keeps the value, and the type "
          "stays unsigned int",
          "`1 << order` is `1` when order is 0"]),
+    "proved-pure-result-passed": (
+        "pool", "pool_fill", {"pool_reserve": "proved", "pool_reserve_page": "proved"},
+        ["order := pool_order(bytes), the value the old body computed at entry",
+         "pool_order() is pure: its one body seen, `{ return bytes > 8192 ? 2 : bytes > "
+         "4096; }` at mm/pool.c:"]),
     "proved-flags-to-bool": (
         "mlock", "mlock_account", {"mlock_fixup": "proved", "mlock_new_mapping": "proved",
                                    "mlock_pin": "proved", "mlock_scratch": "proved"},
@@ -62,6 +67,10 @@ MUTANTS = {
     "mutant-neutral-argument-one": ("proved-neutral-argument", {"pool_top_up"}),
     # `prio | extra` is an unsigned int where `prio` is an unsigned char
     "mutant-neutral-argument-char": ("proved-neutral-argument", {"pool_cost"}),
+    # pool_order_cached() counts its calls: not pure
+    "mutant-pure-result-impure": ("proved-pure-result-passed", {"pool_reserve",
+                                                              "pool_reserve_page"}),
+    "mutant-pure-result-argument": ("proved-pure-result-passed", {"pool_reserve_page"}),
     "mutant-flags-to-bool-constant": ("proved-flags-to-bool", {"mlock_fixup"}),
     "mutant-flags-to-bool-pin": ("proved-flags-to-bool", {"mlock_pin"}),
     "mutant-bool-to-enum-branch": ("proved-bool-to-enum", {"walk_all", "walk_retry",
