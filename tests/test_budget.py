@@ -46,7 +46,12 @@ def test_timeout_leaves_a_report_with_unfinished_patches_unknown(
         capsys: pytest.CaptureFixture[str]) -> None:
     src = _series(tmp_path, 12)
     monkeypatch.setattr(budget, "time", _Clock())
-    code = main(["check", str(src), "--format", "json", "--timeout", "14"])
+    try:
+        code = main(["check", str(src), "--format", "json", "--timeout", "14"])
+    finally:
+        # the deadline is on the fake clock: left set, every later check in
+        # this process would find it long past
+        budget.start(None)
     assert code in (0, 1)
     report = json.loads(capsys.readouterr().out)
     verdicts = [p["nfc"]["verdict"] for p in report["patches"]]

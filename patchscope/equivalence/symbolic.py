@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from patchscope.lazy import lazy_module
+from patchscope.lazy import lazy_module, on_import
 
 if TYPE_CHECKING:
     import z3
@@ -54,7 +54,7 @@ TIMEOUT_MS = 5000
 # z3's memory for all queries, in MB: past it a query answers unknown (as on
 # its timeout) instead of growing until the machine swaps
 MEMORY_MB = 2048
-z3.set_param("memory_max_size", MEMORY_MB)
+on_import("z3", lambda module: module.set_param("memory_max_size", MEMORY_MB))
 # The optimiser that makes counter-models readable stops after this much of
 # z3's own work (its "rlimit" count), not after a time: on a loaded machine a
 # timeout gave other values from run to run.  The time limit only guards

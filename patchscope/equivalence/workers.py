@@ -9,10 +9,6 @@ takes a call's result from here instead of running the model itself.
 
 from __future__ import annotations
 
-import multiprocessing
-import pickle
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from patchscope.arch import ArchProfile
@@ -91,6 +87,12 @@ def run_models(series: Series, profile: ArchProfile, options: CheckOptions,
     pairs = modelled_calls(series)
     if len(pairs) < 2:
         return {}
+    # imported here: a run with one job (the default) never pays for them
+    import multiprocessing
+    import pickle
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     global _COUNTS
     workers = min(options.jobs, len(pairs))
     progress.note(f"model: {len(pairs)} call sites on {workers} worker processes", force=True)
