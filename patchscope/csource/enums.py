@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from patchscope.core import Series
 from patchscope.tree import TreeView
 
+MAX_FILES = 64  # tree files read for the enumerators looked up
 _ENUM = re.compile(r"\benum\s+(?:[A-Za-z_]\w*\s*)?\{([^{}]*)\}", re.S)
 _MEMBER = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:=\s*(.+?))?\s*$", re.S)
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
@@ -87,13 +88,12 @@ def tree_enumerators(tree: TreeView, names: list[str],
                      constant: Constant) -> Iterator[tuple[str, str, str]]:
     """(name, value, where) of each of *names* an enum of the tree defines."""
     wanted = set(names)
-    seen: set[str] = set()
-    for name in names:
-        for path in tree.grep_extended(rf"^\s*{name}\s*(=|,|$)")[:16]:
-            if path in seen:
-                continue
-            seen.add(path)
-            text = tree.base_text(path) or ""
-            for found, value, offset in enumerators(text, constant):
-                if found in wanted:
-                    yield found, value, f"{path}:{text.count(chr(10), 0, offset) + 1} (the tree)"
+    if not names:
+        return
+    # one grep for them all (each is a walk of the whole tree): an enumerator's line
+    pattern = rf"(^|[{{,])\s*({'|'.join(names)})\s*(=|,|}}|$)"
+    for path in tree.grep_extended(pattern)[:MAX_FILES]:
+        text = tree.base_text(path) or ""
+        for found, value, offset in enumerators(text, constant):
+            if found in wanted:
+                yield found, value, f"{path}:{text.count(chr(10), 0, offset) + 1} (the tree)"

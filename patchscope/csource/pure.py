@@ -31,7 +31,8 @@ from patchscope.core import Series
 from patchscope.errors import ParseError
 from patchscope.tree import TreeView
 
-MAX_NAMES = 16  # functions looked up per series: a bound on tree greps
+MAX_NAMES = 16  # functions looked up per series
+MAX_FILES = 64  # tree files read for them
 _CALLED = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _NOT_FUNCTIONS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "typeof",
@@ -118,12 +119,13 @@ def pure_functions(series: Series, tree: TreeView | None,
     if not names:
         return {}
     texts = list(_mail_texts(series))
-    if tree is not None:
-        for name in names:
-            for path in tree.grep_extended(rf"\b{name}\s*\(")[:16]:
-                text = tree.base_text(path)
-                if text is not None:
-                    texts.append((path, text, "the tree"))
+    if tree is not None:  # one grep for them all: each is a walk of the whole tree
+        # a definition or prototype starts at column 0 in kernel style; a call does not
+        pattern = rf"^[A-Za-z_][^;=]*\b({'|'.join(names)})\s*\("
+        for path in tree.grep_extended(pattern)[:MAX_FILES]:
+            text = tree.base_text(path)
+            if text is not None:
+                texts.append((path, text, "the tree"))
     seen: dict[str, list[tuple[str, str, str, str]]] = {}  # name -> (specs, params, body, where)
     for path, text, source in texts:
         clean = _COMMENT.sub(lambda m: " " * len(m.group(0)), text)

@@ -172,3 +172,17 @@ def test_an_old_parameter_narrower_than_the_argument_is_converted(tmp_path: Path
     got = verdicts(patch)
     assert got["mlock_new_mapping"] not in ("proved", "verified")
     assert got["mlock_scratch"] == "proved"  # 0 is 0 in any type
+
+
+@pytest.mark.parametrize("name", ["proved-flags-to-bool", "proved-bool-to-enum",
+                                  "proved-pure-result-passed"])
+def test_tree_mode_reads_the_definitions_the_mail_does_not_show(name: str,
+                                                                tmp_path: Path) -> None:
+    # with 1 line of context the mail shows no #define, enum or pool_order() body
+    mail = _without_define(tmp_path, name)
+    rc, report = check(mail)
+    assert rc == 1 and only_patch(report)["nfc"]["verdict"] != "proved"
+    rc, report = check(mail, "--tree", str(repository(tmp_path / "t", SHAPES[name][0])))
+    patch = only_patch(report)
+    assert rc == 0 and patch["nfc"]["verdict"] == "proved", patch["nfc"]["reasons"]
+    assert "(the tree)" in "\n".join(patch["nfc"]["assumptions"] + [_texts(patch)])
