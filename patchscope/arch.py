@@ -40,6 +40,8 @@ class ArchProfile:
     extra_macros: dict[str, int] = field(default_factory=dict)
     # where each extra macro's value came from, for the verdicts that rest on it
     macro_sources: dict[str, str] = field(default_factory=dict)
+    # functions whose result is their arguments' alone: name -> why, in words
+    pure_functions: dict[str, str] = field(default_factory=dict)
 
     @property
     def mask(self) -> int:

@@ -428,6 +428,9 @@ class Series:
     # constants the calls name, valued by their one definition in the mail or
     # the tree: name -> (value, where) (patchscope.csource.defines)
     macro_values: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # functions the calls name whose result is their arguments' alone: name ->
+    # why, in words (patchscope.csource.pure)
+    pure_functions: dict[str, str] = field(default_factory=dict)
 
     def all_findings(self) -> list[Finding]:
         out = list(self.findings)

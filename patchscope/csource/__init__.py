@@ -10,6 +10,7 @@ adds every caller of each changed function anywhere in the tree.
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 
 from patchscope import budget
 from patchscope.core import INTERNAL_ERROR, AnalysisMode, CheckOptions, Finding, Series, Severity
@@ -129,6 +130,15 @@ def _value_macros(series: Series, tree: TreeView | None, options: CheckOptions) 
             message=f"the macros the calls name were not looked up: {exc}"))
         return
     series.macro_values = {n: (v.value, v.where) for n, v in sorted(found.items())}
+    from patchscope.csource.pure import pure_functions
+
+    try:
+        series.pure_functions = pure_functions(series, tree, replace(
+            profile, extra_macros={n: v for n, (v, _) in series.macro_values.items()}))
+    except ParseError as exc:  # --timeout in a tree grep: no function counts as pure
+        series.findings.append(Finding(
+            check="c-analysis-failed", severity=Severity.WARNING,
+            message=f"the functions the calls name were not looked up: {exc}"))
 
 
 def _where(exc: BaseException) -> str:

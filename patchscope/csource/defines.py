@@ -20,6 +20,7 @@ from patchscope.arch import ArchProfile
 from patchscope.cexpr import EvalError, IntValue, evaluate_value, parse_expr
 from patchscope.cexpr.expr_ast import unknown_constants
 from patchscope.core import Series
+from patchscope.csource.enums import mail_enumerators, tree_enumerators
 from patchscope.errors import ParseError
 from patchscope.tree import TreeView
 
@@ -87,6 +88,17 @@ def macro_values(series: Series, tree: TreeView | None,
     if tree is not None:
         for name, defs in _definitions(_tree_lines(tree, names)).items():
             found.setdefault(name, []).extend(defs)
+    # enum constants count as constants the same way (one distinct value)
+    def constant(body: str, known: dict[str, int]) -> int | None:
+        return _constant(body, known, profile)
+
+    wanted = set(names)
+    enums = list(mail_enumerators(series, constant))
+    if tree is not None:
+        enums += tree_enumerators(tree, names, constant)
+    for name, number, where in enums:
+        if name in wanted and (number, where) not in found.get(name, []):
+            found.setdefault(name, []).append((number, where))
     known: dict[str, int] = {}
     out: dict[str, MacroValue] = {}
     for _ in range(3):  # a macro defined by another the mail defines

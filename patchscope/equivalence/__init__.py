@@ -50,6 +50,8 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
             profile,
             extra_macros={n: v for n, (v, _) in series.macro_values.items()},
             macro_sources={n: where for n, (_, where) in series.macro_values.items()})
+    if series.pure_functions:
+        profile = replace(profile, pure_functions=dict(series.pure_functions))
     patches: list[Patch] = series.patches
     progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)

@@ -40,6 +40,7 @@ from patchscope.equivalence.symbolic import (
     prove_always_false,
     prove_equal,
 )
+from patchscope.equivalence.typemap import as_passed
 from patchscope.errors import ParseError
 
 
@@ -88,11 +89,13 @@ def _normal_spelling(text: str) -> str:
         return " ".join(text.split())
 
 
-def side_effect_free(e: Expr | None) -> bool:
+def side_effect_free(e: Expr | None, pure: frozenset[str] | dict[str, str] = frozenset()) -> bool:
+    """No call but of *pure* functions (and PURE_CALLS), no memory read through ``*``."""
     if e is None:
         return False
     return not any(
-        (isinstance(n, Call) and n.func not in PURE_CALLS) or (isinstance(n, Unary) and n.op == "*")
+        (isinstance(n, Call) and n.func not in PURE_CALLS and n.func not in pure)
+        or (isinstance(n, Unary) and n.op == "*")
         for n in walk(e)
     )
 
@@ -179,14 +182,16 @@ def check_call(
             if any(old_e[n] is None for n in needed):
                 return _undecided(proof, f"an old argument for {', '.join(sorted(needed))} "
                                   "cannot be parsed")
-            want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
+            held = as_passed({n: old_e[n] for n in needed}, target, body.types,  # type: ignore[misc]
+                             profile)
+            want = simplify(substitute(target, held))
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
                     lambda: _caller_definitions(call, old_e))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
-        if target is not None and not side_effect_free(new_e[p]):
+        if target is not None and not side_effect_free(new_e[p], profile.pure_functions):
             # the old call evaluated this once; the new one evaluates it again
             return _undecided(proof, f"{p}: `{new[p].text}` calls a function the old call "
                               "already evaluated; evaluating it twice may differ")

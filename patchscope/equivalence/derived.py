@@ -53,7 +53,8 @@ class DerivedLocal:
     text: str
 
 
-def _statements(tokens: list[Token]) -> list[tuple[int, int]]:
+def _statements(tokens: list[Token], pure: frozenset[str] = frozenset()
+                ) -> list[tuple[int, int]]:
     """[start, end] index pairs (end: the ``;``) of the declarations at the top
     of the block that *tokens* opens, up to the first other statement."""
     out: list[tuple[int, int]] = []
@@ -74,14 +75,14 @@ def _statements(tokens: list[Token]) -> list[tuple[int, int]]:
             elif s == ";" and depth == 0:
                 break
             j += 1
-        if j >= len(tokens) or not _is_declaration(tokens[k:j]):
+        if j >= len(tokens) or not _is_declaration(tokens[k:j], pure):
             break
         out.append((k, j))
         k = j + 1
     return out
 
 
-def _is_declaration(stmt: list[Token]) -> bool:
+def _is_declaration(stmt: list[Token], pure: frozenset[str] = frozenset()) -> bool:
     """``TYPE NAME [= EXPR]`` with an initializer that writes nothing and calls nothing."""
     eq = next((i for i, t in enumerate(stmt) if t.spelling == "="), len(stmt))
     head, init = stmt[:eq], stmt[eq + 1:]
@@ -93,7 +94,7 @@ def _is_declaration(stmt: list[Token]) -> bool:
     for i, t in enumerate(init):
         if t.spelling in _WRITES:
             return False
-        if t.kind == "IDENTIFIER" and t.spelling not in _PURE_CALLS and \
+        if t.kind == "IDENTIFIER" and t.spelling not in _PURE_CALLS | pure and \
                 i + 1 < len(init) and init[i + 1].spelling == "(":
             return False  # a call may do anything
     return True
@@ -119,7 +120,8 @@ def derived_locals(
     types = {p.name: p.type for p in old_params if p.name}
     found: dict[str, DerivedLocal] = {}
     drop: set[int] = set()
-    for start, end in _statements(tokens):
+    # a function whose result is its arguments' alone (csource.pure) computes like an operator
+    for start, end in _statements(tokens, frozenset(profile.pure_functions)):
         stmt = tokens[start:end]
         if 0 <= gap < stmt[0].start:
             break

@@ -36,7 +36,7 @@ def same_type(a: str, b: str, profile: ArchProfile) -> bool:
     return _norm(a).replace(" ", "") == _norm(b).replace(" ", "")
 
 
-def _expr_type(e: Expr, params: list[Param], profile: ArchProfile) -> CType | None:
+def expr_type(e: Expr, params: list[Param], profile: ArchProfile) -> CType | None:
     """The C type of *e* over *params* (None: a pointer or not an integer)."""
     env: dict[str, object] = {}
     for p in params:
@@ -81,7 +81,7 @@ def type_problems(
                         "may convert differently"), notes
             continue
         want = _int_type(declared, profile)
-        got = _expr_type(e, scope, profile)
+        got = expr_type(e, scope, profile)
         if name in (truth_only or set()) and want is not None and want.name == "bool":
             continue  # a call compares the two as bool: by their truth values
         if want is not None and got is not None and (want.bits, want.signed) != (

@@ -45,6 +45,12 @@ from patchscope.equivalence.bodydiff import (
 )
 from patchscope.equivalence.derived import derived_locals
 from patchscope.equivalence.derived import describe as describe_local
+from patchscope.equivalence.neutral import (
+    NeutralUnifier,
+    neutral_problem,
+    pure_notes,
+    zero_arguments,
+)
 from patchscope.equivalence.ptypes import type_problems
 from patchscope.equivalence.soundness import global_like, soundness_problem
 from patchscope.equivalence.symbolic import (
@@ -53,7 +59,13 @@ from patchscope.equivalence.symbolic import (
     describe_when,
     prove_always_false,
 )
-from patchscope.equivalence.unify import CalleeSubstitution, Unifier
+from patchscope.equivalence.typemap import (
+    branch_swaps,
+    enum_notes,
+    truth_only_new,
+    truth_steps,
+)
+from patchscope.equivalence.unify import CalleeSubstitution
 from patchscope.equivalence.uses import read_only_for_truth, uses_name
 from patchscope.errors import ParseError
 
@@ -217,7 +229,8 @@ def _prototype_names_only(change: SignatureChange, profile: ArchProfile) -> Body
     return proof
 
 
-_Matched = tuple[Unifier, list[Assertion], list[Assertion], list[Token], list[Token], list[str]]
+_Matched = tuple[NeutralUnifier, list[Assertion], list[Assertion], list[Token], list[Token],
+                 list[str]]
 
 
 def _match_bodies(
@@ -239,7 +252,7 @@ def _match_bodies(
     r_a, a_a, old_rest, new_rest = _split(old_t, new_t, find_assertions)
     removed_a += r_a
     added_a += a_a
-    unifier = Unifier(bindable, removed, callees)
+    unifier = NeutralUnifier(bindable, removed, callees)  # `gfp | extra` as `gfp`
     steps = []
     for region in diff_regions(old_rest, new_rest, set(callees)):
         try:
@@ -389,6 +402,9 @@ def prove_body(
         # an added (or removed) `if (cond) ...` may be dead for every caller
         retry = _match_bodies(old_tokens, new_tokens, bindable, unmatched, callees, guards=True)
         if isinstance(retry, str):
+            # `if (fast) A else B` became `if (mode == WALK_SLOW) B else A`
+            retry = _match_swapped(old_tokens, new_tokens, bindable, unmatched, callees, proof)
+        if isinstance(retry, str):
             return _fail(proof, "differs", matched)
         matched = retry
     unifier, removed_a, added_a, old_rest, new_rest, region_steps = matched
@@ -424,15 +440,29 @@ def prove_body(
         return _fail(proof, "differs", problem)
     truth_only = {r for r in proof.tau if r not in locals_
                   and read_only_for_truth(old_tokens, r)}
-    problem, assumed = type_problems(proof.sigma, proof.tau, old_params,
-                                     new_params, profile, truth_only)
+    truth_new = truth_only_new(proof.sigma, proof.types, new_tokens)
+    truth_only |= truth_new
+    zeros, zero_notes = zero_arguments(proof.sigma, unifier.neutral, new_tokens)
+    # an entry value's local was declared with the parameter's own type (derived_locals)
+    problem, assumed = type_problems({p: e for p, e in proof.sigma.items()
+                                      if p not in zeros and p not in entry},
+                                     proof.tau, old_params, new_params, profile, truth_only)
     if problem:
         return _fail(proof, "unknown", problem)
-    for name in sorted(truth_only):
+    problem, neutral_steps = neutral_problem(unifier.neutral, new_params, profile)
+    if problem:
+        return _fail(proof, "unknown", problem)
+    proof.steps.extend(neutral_steps + zero_notes)
+    for name in sorted(truth_only - truth_new):
         ctype = proof.types.get(name)
         if ctype is not None and ctype.name == "bool":
             proof.steps.append(f"the old body only tests {name} (a bool) for truth: "
                                f"{to_c(proof.tau[name])} stands for it by its truth value")
+    proof.steps.extend(truth_steps(truth_new, proof.sigma))
+    proof.steps.extend(pure_notes([*proof.sigma.values(), *proof.tau.values()], profile))
+    proof.steps.extend(enum_notes(new_params, {n for e in [*proof.sigma.values(),
+                                                           *proof.tau.values()]
+                                               if e is not None for n in free_names(e)}))
     for name, e in proof.sigma.items():
         if e is None:
             proof.steps.append(f"new parameter {name} is not read by the body")
@@ -461,6 +491,18 @@ def prove_body(
             + (" (only the hunks' part of the body is visible)" if proof.hunks_only else "")
         )
     return proof
+
+
+def _match_swapped(old_tokens: list[Token], new_tokens: list[Token], bindable: set[str],
+                   removed: set[str], callees: dict[str, CalleeSubstitution],
+                   proof: BodyProof) -> _Matched | str:
+    """The bodies matched with some of the new body's if/else branches swapped."""
+    for swapped, words in branch_swaps(new_tokens, bindable):
+        matched = _match_bodies(old_tokens, swapped, bindable, removed, callees, guards=False)
+        if not isinstance(matched, str):
+            proof.steps.extend(words)
+            return matched
+    return "no if/else swapped matches"
 
 
 def _declared_first(tokens: list[Token], name: str) -> bool:

@@ -187,6 +187,12 @@ EQUIVALENT = {
         "the test stub's body never reads tree_max, so its type changes nothing",
     "tools/testing/vma/vma_internal.h:903 `unsigned long vma_end` -> `long vma_end`":
         "the test stub's body never reads vma_end, so its type changes nothing",
+    "mm/walk.c:31 `WALK_FAST` -> `NULL`":
+        "WALK_FAST is 0 (the first enumerator), and NULL converts to the enum as 0",
+    "mm/mlock.c:47 `true` -> `true + 1`":
+        "the parameter is a bool: 2 converts to true",
+    "mm/mlock.c:52 `false` -> `NULL`":
+        "the parameter is a bool: NULL converts to false",
 }
 # Mutants the proof rightly does not prove but the model rightly finds no
 # difference for (sampling: `verified`, with an nfc-sampled warning): equivalent
@@ -257,6 +263,8 @@ def main() -> int:
                 *sorted(p for p in (root / "equivalence").glob("xa-*.patch")
                         if p.name != "xa-proto-rename.patch"),
                 root / "equivalence" / "attr-must-check.patch",
+                # issue 12: a neutral argument, a flag word become a bool, a bool an enum
+                *sorted((root / "equivalence").glob("proved-*.patch")),
                 # issue 11: a parameter passed on to an unchanged free_pgtables()
                 root / "series4" / "series4.mbox", root / "series4" / "single" / "pass-on.patch"]
     total = caught = equivalent = 0

@@ -33,6 +33,9 @@ PROVED = [
     *sorted(p for p in (FIXTURES / "equivalence").glob("xa-*.patch")
             if p.name != "xa-proto-rename.patch"),
     FIXTURES / "equivalence" / "attr-must-check.patch",
+    # issue 12: a neutral argument, a pure result passed, a flag word become a bool,
+    # a bool an enum (fixtures/equivalence/make_shapes.py)
+    *sorted((FIXTURES / "equivalence").glob("proved-*.patch")),
     # issue 11: a new parameter passed on to the unchanged free_pgtables(), as a
     # series of two (a mutant of either patch: the worse verdict counts) and as one
     FIXTURES / "series4" / "series4.mbox",
@@ -84,6 +87,7 @@ def test_tree_mode_mutants_are_not_proved(tmp_path: Path,
     from fixtures.series4.make_fixtures import build
     from tests.csource.kernel_tree import build_kernel_tree
     from tests.equivalence.test_accounting import tree
+    from tests.equivalence.test_type_shapes_e2e import SHAPES, repository
 
     monkeypatch.setattr(decide, "find_model", lambda change: None)
     cases = [
@@ -93,6 +97,8 @@ def test_tree_mode_mutants_are_not_proved(tmp_path: Path,
          build_kernel_tree(tmp_path / "mm"), 3),
         (FIXTURES / "series4" / "series4.mbox", build([], tmp_path / "series4"), 2),
         (FIXTURES / "series4" / "single" / "pass-on.patch", tmp_path / "series4", 2),
+        *[(FIXTURES / "equivalence" / f"{name}.patch",
+           repository(tmp_path / name, SHAPES[name][0]), 3) for name in sorted(SHAPES)],
     ]
     for fixture, repo, every in cases:
         series = check_series(CheckOptions(source=str(fixture), tree=str(repo), scenarios=0))
