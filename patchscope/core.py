@@ -278,6 +278,17 @@ class AlignedArgument:
         return " ".join(self.old.text.split()) != " ".join(self.new.text.split())
 
 
+@dataclass(frozen=True)
+class Support:
+    """Code one side of the patch adds or removes that a call's proof read."""
+
+    file: str
+    side: str  # "old" | "new"
+    spellings: tuple[str, ...]  # its tokens, comments aside
+    label: str  # what it is, e.g. "UNMAP_DESC() from this patch, building desc"
+    note: str | None = None  # what the proof assumed reading it
+
+
 @dataclass
 class CallSite:
     function: str
@@ -295,6 +306,10 @@ class CallSite:
     old_context: str | None = None
     new_context: str | None = None
     verdict: Verdict | None = None
+    # lines a proof of this call read besides its arguments (the statements
+    # that build a struct it passes, new definitions they use): the accounting
+    # counts them for the call once it is proved (:mod:`.equivalence.packed`)
+    support: list[Support] = field(default_factory=list)
 
     def aligned(self) -> list[AlignedArgument]:
         """Old and new arguments paired by parameter.

@@ -25,6 +25,7 @@ from patchscope.core import (
     VerdictKind,
 )
 from patchscope.equivalence.decide import decide_patch
+from patchscope.equivalence.packed import catalogue_for, known
 from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
 from patchscope.progress import Progress
@@ -61,7 +62,8 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
                                        arch=profile.name)
         else:
             progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
-            decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
+            with known(catalogue_for(patch, patches[:n - 1])):
+                decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
         apply_gaps(patch)
 
 

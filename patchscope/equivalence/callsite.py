@@ -32,6 +32,7 @@ from patchscope.cexpr.expr_ast import (
 from patchscope.core import Argument, CallSite, SignatureChange
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.context import Definitions, context_definitions
+from patchscope.equivalence.packed import packed_steps, supported
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import (
     ProofResult,
@@ -233,8 +234,9 @@ def _caller_definitions(
         return None
     # a name the new side defines afresh must not be one the old call read
     old_read = {n for e in old_e.values() if e is not None for n in free_names(e)}
-    if any(n.split(".")[0] in old_read for n in defs[1].values) or defs[1].zeroed & old_read:
+    if defs[1].names() & old_read:
         return None
+    supported(call, defs)
     return defs
 
 
@@ -272,6 +274,13 @@ def _equal(
                 f"{param}: with the caller's own new definitions, `{have_text}` is "
                 f"`{to_c(have_r)}` and {what} is `{to_c(want_r)}`"
             )
+            unset = new_defs.unknown_fields(have_r) + old_defs.unknown_fields(want_r)
+            proof.steps += [st for st in packed_steps(defs, "the caller")
+                            if st not in proof.steps]
+            if unset:
+                _undecided(proof, f"{param}: the caller never sets {', '.join(unset)}: its "
+                           "value is not known (no initializer zeroes it)")
+                return "unknown"
             have, want = have_r, want_r
             if have == want:
                 proof.steps.append(f"{param}: equal (token identity)")
