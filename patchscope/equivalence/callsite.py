@@ -183,7 +183,7 @@ def check_call(
             want = simplify(substitute(target, {n: old_e[n] for n in needed}))  # type: ignore[misc]
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
-                    lambda: _caller_definitions(call, old_e))
+                    lambda: _caller_definitions(call, old_e, neutral))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -197,7 +197,7 @@ def check_call(
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
         have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
-                    body.types.get(r), profile, lambda: _caller_definitions(call, old_e))
+                    body.types.get(r), profile, lambda: _caller_definitions(call, old_e, neutral))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -227,9 +227,10 @@ def check_call(
 
 
 def _caller_definitions(
-    call: CallSite, old_e: dict[str, Expr | None]
+    call: CallSite, old_e: dict[str, Expr | None], neutral: frozenset[str]
 ) -> tuple[Definitions, Definitions] | None:
-    defs = context_definitions(call.old_context, call.new_context, frozenset({call.function}))
+    # the same calls set aside as when the caller's change was first judged
+    defs = context_definitions(call.old_context, call.new_context, neutral)
     if defs is None:
         return None
     # a name the new side defines afresh must not be one the old call read
@@ -269,18 +270,21 @@ def _equal(
     if defs is not None:
         old_defs, new_defs = defs
         have_r, want_r = simplify(new_defs.resolve(have)), simplify(old_defs.resolve(want))
+        # a field of a struct the caller builds that no statement sets is not a free value
+        unset = new_defs.unknown_fields(have_r) + old_defs.unknown_fields(want_r)
+        if unset:
+            proof.steps += [st for st in packed_steps(defs, "the caller")
+                            if st not in proof.steps]
+            _undecided(proof, f"{param}: the caller never sets {', '.join(unset)}: its "
+                       "value is not known (no initializer zeroes it)")
+            return "unknown"
         if (have_r, want_r) != (have, want):
             proof.steps.append(
                 f"{param}: with the caller's own new definitions, `{have_text}` is "
                 f"`{to_c(have_r)}` and {what} is `{to_c(want_r)}`"
             )
-            unset = new_defs.unknown_fields(have_r) + old_defs.unknown_fields(want_r)
             proof.steps += [st for st in packed_steps(defs, "the caller")
                             if st not in proof.steps]
-            if unset:
-                _undecided(proof, f"{param}: the caller never sets {', '.join(unset)}: its "
-                           "value is not known (no initializer zeroes it)")
-                return "unknown"
             have, want = have_r, want_r
             if have == want:
                 proof.steps.append(f"{param}: equal (token identity)")

@@ -35,6 +35,7 @@ from patchscope.cexpr.cparse import parse_tokens
 from patchscope.cexpr.expr_ast import (
     Call,
     Expr,
+    Index,
     Member,
     Name,
     Num,
@@ -103,6 +104,7 @@ def known(catalogue: Catalogue) -> Iterator[None]:
 
 _MACRO = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^)]*)\)(.*)$")
 _STRUCT = re.compile(r"\bstruct\s+([A-Za-z_]\w*)\s*\{")
+_CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")  # a macro's spelling, by kernel style
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _HELPER = re.compile(r"\bstatic\s+inline\s+void\s+([A-Za-z_]\w*)\s*\(")
 
@@ -249,7 +251,8 @@ def _expr(toks: list[Token]) -> Expr:
 
 
 def _pure(e: Expr) -> bool:
-    return not any((isinstance(n, Call) and n.func not in PURE_CALLS)
+    """No call, no dereference or subscript (memory no chain names), no side effect."""
+    return not any((isinstance(n, Call) and n.func not in PURE_CALLS) or isinstance(n, Index)
                    or (isinstance(n, Unary) and n.op in ("*", "++", "--")) for n in walk(e))
 
 
@@ -354,6 +357,9 @@ def _inline(shape: Shape, args: list[list[Token]], filled: dict[str, Filled]
             return None
         if not _pure(e) or any(isinstance(n, Name) and n.name == ptr for n in walk(e)):
             return None  # a call, or a read of the struct it fills
+        if any(isinstance(n, Name) and n.name not in bound and not _CONSTANT.match(n.name)
+               for n in walk(e)):
+            return None  # a global: the caller's scope may name something else so
         out[toks[2].spelling] = rebuild(e, lambda n: bound.get(n.name)
                                         if isinstance(n, Name) else None)
     return target[1].spelling, out
@@ -627,8 +633,10 @@ def catalogue_for(patch: Patch, earlier: Sequence[Patch]) -> Catalogue:
         for file, text, _ in _hunk_texts(p):
             keep = []
             for s in shapes_in(text, origin, file):
+                # a later patch that changes the file may change the definition
+                # where its hunks do not show the name: only a whole new one counts
                 later = [t for q in chain[k + 1:] for f, t, ch in _hunk_texts(q)
-                         if f == s.file and ch and s.name in t
+                         if f == s.file and ch
                          and not any(s2.name == s.name for s2 in shapes_in(t, "", f))]
                 if not later:
                     keep.append(s)

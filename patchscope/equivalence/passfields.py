@@ -64,10 +64,16 @@ def locals_from(tokens: list[Token], params: set[str]) -> list[Local] | None:
     code = [t for t in tokens if t.kind != "COMMENT"]
     out: list[Local] = []
     start = 0
+    depth = [0]  # block depth before each token, relative to the first
+    for t in code:
+        depth.append(depth[-1] + {"{": 1, "}": -1}.get(t.spelling, 0))
+    seen: set[str] = set()
     for k, t in enumerate(code):
         if t.spelling in (";", "{", "}"):
             stmt = code[start:k]
             start = k + 1
+            if stmt and min(depth[k:]) < depth[k]:
+                continue  # its block closes before the call: not the name the call reads
             eq = next((i for i, x in enumerate(stmt) if x.spelling == "="), None)
             if eq is None or eq < 2 or stmt[eq - 1].kind != "IDENTIFIER" or t.spelling != ";":
                 continue
@@ -86,6 +92,9 @@ def locals_from(tokens: list[Token], params: set[str]) -> list[Local] | None:
             later = code[k + 1:]
             written = assigned_names(later)
             name = stmt[eq - 1].spelling
+            if name in seen:
+                return None  # declared twice: which one the call reads is not clear
+            seen.add(name)
             roots = {c.replace("->", ".").split(".")[0] for c in chains}
             if name in written or chains & written or roots & written:
                 return None
