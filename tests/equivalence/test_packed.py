@@ -26,7 +26,7 @@ HEADER = """struct span_desc {
 	}
 
 static inline void span_desc_init(struct span_desc *desc, struct vm_area_struct *vma,
-				  unsigned long start)
+					unsigned long start)
 {
 	desc->vma = vma;
 	desc->start = start;
