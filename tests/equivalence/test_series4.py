@@ -187,3 +187,61 @@ def test_an_assertion_is_reported_only_with_values_a_caller_passes(mode: str,
     site = next(c for c in patch.call_sites if c.caller == "unmap_region")
     assert site.verdict is not None and site.verdict.kind is VerdictKind.REFUTED
     assert site.verdict.counterexample is not None
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_the_packed_struct_is_read_field_by_field(mode: str, tree: Path) -> None:
+    """Patch 3: unmap_region() takes a struct unmap_desc; map_abort() builds it
+    with UNMAP_DESC(), map_undo() with unmap_desc_init() and an assignment.
+    Each field is matched to what the caller stores; the lines that build the
+    struct and the new definitions are accounted by the calls that read them."""
+    series = check(SERIES, tree if mode == "tree" else None)
+    patch = series.patches[2]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    sites = {c.caller: c for c in patch.call_sites if c.function == "unmap_region"}
+    abort = "\n".join(sites["map_abort"].verdict.steps)  # type: ignore[union-attr]
+    assert "builds desc (new side) with UNMAP_DESC() from this patch" in abort
+    assert "desc.pg_max := next ? next->vm_start : USER_PGTABLES_CEILING" in abort
+    assert "every other field of desc is 0 (an initializer)" in abort
+    assert "assumes vma_iter_reset() does not write next->vm_start" in abort
+    undo = "\n".join(sites["map_undo"].verdict.steps)  # type: ignore[union-attr]
+    assert "unmap_desc_init() from this patch (inlined)" in undo
+    assert "desc.pg_max := map->next ? map->next->vm_start : USER_PGTABLES_CEILING" in undo
+    assert "assumes vma_iter_reset() does not write next->vm_start" in patch.assumptions
+    by = {a.text.strip(): a.by for a in patch.accounting}
+    assert by["struct unmap_desc desc;"] == \
+        "the struct map_undo() builds for its call of unmap_region()"
+    assert by["desc.pg_max = map->next ? map->next->vm_start : USER_PGTABLES_CEILING;"] == \
+        "the struct map_undo() builds for its call of unmap_region()"
+    assert by["struct unmap_desc {"].startswith("struct unmap_desc from this patch")
+    assert by["desc->pg_max = USER_PGTABLES_CEILING;"].startswith(
+        "unmap_desc_init() from this patch")
+    assert all(a.by is not None for a in patch.accounting)
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_the_later_patch_knows_what_the_earlier_one_built(mode: str, tree: Path) -> None:
+    """Patch 4 passes desc->pg_max where patch 3's local pg_max stood: decided
+    through patch 3's callers, with UNMAP_DESC() and unmap_desc_init() from
+    patch 3 (series memory), and the model run with the fields' values."""
+    series = check(SERIES, tree if mode == "tree" else None)
+    patch = series.patches[3]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    v = inner(patch).verdict
+    steps = "\n".join(v.steps)
+    assert "map_abort() builds desc (new side) with UNMAP_DESC() from patch 3/4" in steps
+    assert "map_undo() builds desc (new side) with unmap_desc_init() from patch 3/4" in steps
+    assert "pg_max := desc.pg_max with what map_abort() passes" in steps
+    assert ("new call: &tlb, mas, vma, prev ? prev->vm_end : FIRST_USER_ADDRESS, "
+            "next ? next->vm_start : USER_PGTABLES_CEILING, true") in steps
+    assert "model agreed" in steps
+    assert "every caller of unmap_region() is in patch 3" in "\n".join(patch.assumptions) \
+        or mode == "tree"
+    # the removed local is accounted by the call that now reads the field
+    by = {a.text.strip(): a.by for a in patch.accounting}
+    assert by["unsigned long pg_max = desc->pg_max;"] == \
+        "the local pg_max of unmap_region(), read by the call of free_pgtables()"
+
+    shifted = check(MUTANTS / "mutant-4-shifted.mbox", tree if mode == "tree" else None)
+    v = inner(shifted.patches[3]).verdict
+    assert v.kind is VerdictKind.REFUTED and v.counterexample is not None
