@@ -310,6 +310,9 @@ class CallSite:
     # that build a struct it passes, new definitions they use): the accounting
     # counts them for the call once it is proved (:mod:`.equivalence.packed`)
     support: list[Support] = field(default_factory=list)
+    # a removed parameter that now travels in a field of a struct the caller
+    # builds: (parameter, field as the callee reads it, what the caller stores)
+    fields: list[tuple[str, str, str]] = field(default_factory=list)
 
     def aligned(self) -> list[AlignedArgument]:
         """Old and new arguments paired by parameter.
@@ -323,7 +326,11 @@ class CallSite:
         if all(a.param for a in old + new):
             old_by = {a.param: a for a in old}
             rows = [AlignedArgument(a.param, old_by.pop(a.param, None), a) for a in new]
-            rows += [AlignedArgument(p, a, None) for p, a in old_by.items()]
+            packed = {p: (label, value) for p, label, value in self.fields}
+            # one row per field: the old argument beside what the caller stores
+            rows += [AlignedArgument(packed[p][0], a, Argument(packed[p][1], None, packed[p][0]))
+                     if p in packed else AlignedArgument(p, a, None)
+                     for p, a in old_by.items()]
             return rows
         width = max(len(old), len(new))
         return [

@@ -32,7 +32,7 @@ from patchscope.cexpr.expr_ast import (
 from patchscope.core import Argument, CallSite, SignatureChange
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.context import Definitions, context_definitions
-from patchscope.equivalence.packed import packed_steps, supported
+from patchscope.equivalence.packed import field_row, packed_steps, supported
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import (
     ProofResult,
@@ -196,6 +196,7 @@ def check_call(
         if any(v is None for v in needed_new.values()):
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
         have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
+        field_row(call, r, derived, have, lambda: _caller_definitions(call, old_e, neutral))
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
                     body.types.get(r), profile, lambda: _caller_definitions(call, old_e, neutral))
         identity_all &= ok in ("identity", "context")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -643,3 +643,22 @@ def catalogue_for(patch: Patch, earlier: Sequence[Patch]) -> Catalogue:
             if keep:
                 sources.append(("\n\n".join(s.text for s in keep), origin, file))
     return catalogue_of(sources)
+
+
+def field_row(call: CallSite, param: str, derived: Expr, have: Expr,
+              lookup: Callable[[], tuple[Any, Any] | None]) -> None:
+    """Note on *call* the field a removed parameter now travels in, with what
+    the caller stores there: ``pg_max`` became ``desc->pg_max``, and the caller
+    stored ``next ? next->vm_start : ...`` (one row of the argument table)."""
+    if not (isinstance(derived, Member) and derived.arrow and isinstance(derived.base, Name)):
+        return
+    if not (isinstance(have, Member) and isinstance(have.base, Name) and not have.arrow):
+        return  # not a struct of the caller's own (`&d`)
+    defs = lookup()
+    if defs is None or defs[1].packing is None or have.base.name not in defs[1].packing.filled:
+        return
+    value = defs[1].packing.filled[have.base.name].value(have.field)
+    label = f"{derived.base.name}->{derived.field}"
+    row = (param, label, to_c(value) if value is not None else "(not set)")
+    if row not in call.fields:
+        call.fields.append(row)

@@ -245,3 +245,33 @@ def test_the_later_patch_knows_what_the_earlier_one_built(mode: str, tree: Path)
     shifted = check(MUTANTS / "mutant-4-shifted.mbox", tree if mode == "tree" else None)
     v = inner(shifted.patches[3]).verdict
     assert v.kind is VerdictKind.REFUTED and v.counterexample is not None
+
+
+def test_the_argument_table_has_one_row_per_field() -> None:
+    """Text, JSON and HTML: a removed parameter that travels in a field is a
+    row of its own, the old argument beside what the caller stores."""
+    import json
+
+    from patchscope.render.html import render_html
+    from patchscope.render.json import render_json
+    from patchscope.render.text import render_text
+
+    path = MUTANTS / "mutant-3-macro-field.mbox"
+    series = check(path)
+    site = next(c for c in series.patches[2].call_sites if c.caller == "map_abort")
+    rows = {r.param: r for r in site.aligned()}
+    assert set(rows) >= {"desc", "desc->mas", "desc->vma", "desc->prev", "desc->pg_max"}
+    assert rows["desc->pg_max"].old is not None and rows["desc->pg_max"].new is not None
+    assert rows["desc->pg_max"].new.text == "next ? next->vm_end : USER_PGTABLES_CEILING"
+    assert rows["desc->pg_max"].changed and not rows["desc->mas"].changed
+    options = CheckOptions(source=str(path))
+    text = render_text(series, options)
+    assert ("desc->pg_max: next ? next->vm_start : USER_PGTABLES_CEILING -> "
+            "next ? next->vm_end : USER_PGTABLES_CEILING") in text
+    data = json.loads(render_json(series, options))
+    (js,) = [c for c in data["patches"][2]["call_sites"] if c["caller"] == "map_abort"]
+    assert {"param": "desc->pg_max", "old": "next ? next->vm_start : USER_PGTABLES_CEILING",
+            "new": "next ? next->vm_end : USER_PGTABLES_CEILING", "changed": True} \
+        in js["aligned"]
+    page = render_html(series, options)
+    assert "desc-&gt;pg_max" in page or "desc->pg_max" in page
