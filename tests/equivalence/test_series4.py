@@ -275,3 +275,15 @@ def test_the_argument_table_has_one_row_per_field() -> None:
         in js["aligned"]
     page = render_html(series, options)
     assert "desc-&gt;pg_max" in page or "desc->pg_max" in page
+
+
+def test_the_struct_patches_alone() -> None:
+    """Patch 3 alone holds its own definitions: proved.  Patch 4 alone cannot
+    know who calls unmap_region() nor what they store: unknown."""
+    (third,) = check(HERE / "0003-mm-vma-pack-the-arguments-of-unmap_region-into-struc.patch"
+                     ).patches
+    assert third.nfc is not None and third.nfc.verdict is VerdictKind.PROVED
+    (fourth,) = check(HERE / "0004-mm-vma-pass-the-page-table-limit-on-from-the-unmap_d.patch"
+                      ).patches
+    assert fourth.nfc is not None and fourth.nfc.verdict is VerdictKind.UNKNOWN
+    assert "the callers of unmap_region() are not known" in inner(fourth).verdict.reason
