@@ -282,16 +282,16 @@ def _context_definitions(
     old_defs = _side_definitions(old_s, only_old, old_t, old_block, new_names)
     new_defs = _side_definitions(new_s, only_new, new_t, new_block, old_names)
     if old_defs is None:
-        old_defs = _packed_side(old_s, only_old, old_t, old_block, new_names)
+        old_defs = _packed_side(old_s, only_old, old_t, old_block, new_names, "old")
     if new_defs is None:
-        new_defs = _packed_side(new_s, only_new, new_t, new_block, old_names)
+        new_defs = _packed_side(new_s, only_new, new_t, new_block, old_names, "new")
     if old_defs is None or new_defs is None:
         return None
     return old_defs, new_defs
 
 
 def _packed_side(stmts: list[Statement], chosen: list[int], all_tokens: list[Token],
-                 call_block: int, other_names: set[str]) -> Definitions | None:
+                 call_block: int, other_names: set[str], side: str) -> Definitions | None:
     """The side's definitions read as a struct the caller builds (:mod:`.packed`)."""
     picked = []
     for k in chosen:
@@ -299,7 +299,7 @@ def _packed_side(stmts: list[Statement], chosen: list[int], all_tokens: list[Tok
         if stmt.conditional or stmt.block != call_block or stmt.tokens[-1].spelling != ";":
             return None
         picked.append((stmt.start, stmt.start + len(stmt.tokens)))
-    found = side_packing(all_tokens, picked, other_names, current())
+    found = side_packing(all_tokens, picked, other_names, current().side(side))
     if found is None:
         return None
     values, packing = found

@@ -78,9 +78,17 @@ class Catalogue:
     preprocessor's business)."""
 
     shapes: tuple[Shape, ...] = ()
+    # what the old side of the patch reads (its own old text, the series before
+    # it): a statement the patch removes used the definitions as they were
+    old_shapes: tuple[Shape, ...] | None = None
 
     def find(self, kind: str, name: str) -> Shape | None:
         return next((s for s in self.shapes if s.kind == kind and s.name == name), None)
+
+    def side(self, side: str) -> Catalogue:
+        if side == "old":
+            return Catalogue(self.old_shapes if self.old_shapes is not None else ())
+        return Catalogue(self.shapes)
 
 
 _CURRENT: contextvars.ContextVar[Catalogue | None] = contextvars.ContextVar(
@@ -606,15 +614,16 @@ def supported(call: CallSite, defs: tuple[Any, Any]) -> None:
                 call.support.append(s)
 
 
-def _hunk_texts(patch: Patch) -> list[tuple[str, str, list[str]]]:
-    """(file, new window text, changed lines' text) of each hunk."""
+def _hunk_texts(patch: Patch, side: str = "new") -> list[tuple[str, str, list[str]]]:
+    """(file, the side's window text, changed lines' text) of each hunk."""
     out = []
     for fc in patch.files:
         if fc.is_binary or not fc.path.endswith((".c", ".h")):
             continue
         for h in fc.hunks:
             changed = [dl.text for dl in h.lines if dl.kind in "+-"]
-            out.append((fc.path, "\n".join(h.new_window), changed))
+            window = h.new_window if side == "new" else h.old_window
+            out.append((fc.path, "\n".join(window), changed))
     return out
 
 
@@ -622,12 +631,19 @@ def catalogue_for(patch: Patch, earlier: Sequence[Patch]) -> Catalogue:
     """What *patch*'s proofs may read: the tree's windows (tree mode), the
     series' earlier patches as they left their definitions (a definition a
     later patch touches is dropped unless that patch shows it whole), and
-    this patch's new side."""
+    this patch's new side; for its old side, the same before it."""
+    new = _sources(patch, earlier, "new")
+    old = _sources(patch, earlier, "old")
+    return Catalogue(catalogue_of(new).shapes, catalogue_of(old).shapes)
+
+
+def _sources(patch: Patch, earlier: Sequence[Patch], side: str) -> list[tuple[str, str, str]]:
     sources: list[tuple[str, str, str]] = []
     for fc in patch.files:
         for w in fc.tree_windows:
-            sources.append(("\n".join(w.new_lines), f"the tree ({fc.path})", fc.path))
-    chain = [*earlier, patch]
+            lines = w.new_lines if side == "new" else w.old_lines
+            sources.append(("\n".join(lines), f"the tree ({fc.path})", fc.path))
+    chain = list(earlier) if side == "old" else [*earlier, patch]
     for k, p in enumerate(chain):
         origin = "this patch" if p is patch else f"patch {p.index}/{p.total}"
         for file, text, _ in _hunk_texts(p):
@@ -642,7 +658,10 @@ def catalogue_for(patch: Patch, earlier: Sequence[Patch]) -> Catalogue:
                     keep.append(s)
             if keep:
                 sources.append(("\n\n".join(s.text for s in keep), origin, file))
-    return catalogue_of(sources)
+    if side == "old":
+        sources += [(text, "this patch (its old side)", file)
+                    for file, text, _ in _hunk_texts(patch, "old")]
+    return sources
 
 
 def field_row(call: CallSite, param: str, derived: Expr, have: Expr,

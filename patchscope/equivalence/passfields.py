@@ -28,7 +28,7 @@ from patchscope.clang import Token
 from patchscope.core import Support
 from patchscope.equivalence.callers import Binding, bound_args
 from patchscope.equivalence.context import Definitions, context_definitions
-from patchscope.equivalence.packed import packed_steps
+from patchscope.equivalence.packed import current, packed_steps
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 
@@ -143,6 +143,15 @@ def field_binding(before: dict[str, list[Token]], old_args: list[str], new_args:
         defs = context_definitions(site.old_context, site.new_context,
                                    frozenset({site.function}))
         if defs is not None and (defs[0].packing or defs[1].packing):
+            before_patch = current().side("old")
+            # an earlier patch's caller: its text is read for the old call too
+            for d in defs if b.later else ():
+                for shape in d.packing.shapes if d.packing else []:
+                    was = before_patch.find(shape.kind, shape.name)
+                    if was is None or (was.params, was.body) != (shape.params, shape.body):
+                        # the old call ran with the definition as it was
+                        return (f"{shape.label} is not what it was before this patch: "
+                                f"{b.caller}()'s struct is not read")
             out.defs = defs
             out.steps += packed_steps(defs, f"{b.caller}()")
             out.assumptions += [a for d in defs if d.packing for a in d.packing.assumed]
@@ -175,17 +184,21 @@ _CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 def unbound_reads(old_args: list[str], new_args: list[str], old: dict[str, str],
                   new: dict[str, str], profile: ArchProfile) -> list[str]:
-    """Names the differing arguments read that neither binding fills in (a
-    local of the enclosing function, or a global), other than constants."""
+    """Names the arguments read that the callers' binding does not fill in: in
+    a changed argument, any (a local of the enclosing function, or a global,
+    constants aside); in one that reads the same, a name bound on one side
+    only (the old parameter `mas` and the new local `mas` are different
+    variables)."""
     out: set[str] = set()
     for a, b in zip(old_args, new_args, strict=True):
-        if a == b:
+        try:
+            names = {"old": free_names(parse_expr(a)), "new": free_names(parse_expr(b))}
+        except ParseError:
             continue
-        for text, bound in ((a, old), (b, new)):
-            try:
-                names = free_names(parse_expr(text))
-            except ParseError:
-                continue
-            out |= {n for n in names if n not in bound and not _CONSTANT.match(n)
+        if a == b:
+            out |= {n for n in names["old"] if (n in old) != (n in new)}
+            continue
+        for side, bound in (("old", old), ("new", new)):
+            out |= {n for n in names[side] if n not in bound and not _CONSTANT.match(n)
                     and n not in profile.macros and n not in ("NULL", "true", "false")}
     return sorted(out)

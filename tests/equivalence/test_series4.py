@@ -31,6 +31,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "mutants/mutant-3-macro-prev.mbox": ("proved", "proved", "unknown", "proved"),
     "mutants/mutant-4-shifted.mbox": ("proved", "proved", "proved", "refuted"),
     "mutants/mutant-4-caller-field.mbox": ("proved", "proved", "proved", "unknown"),
+    "mutants/mutant-3-in-one-field.mbox": ("proved", "proved", "unknown"),
     "mutants/mutant-1-caller-next.mbox": ("unknown", "unknown"),
     "mutants/mutant-2-caller-end.mbox": ("proved", "refuted"),
     "mutants/mutant-2-shifted.mbox": ("proved", "refuted"),
@@ -287,3 +288,23 @@ def test_the_struct_patches_alone() -> None:
                       ).patches
     assert fourth.nfc is not None and fourth.nfc.verdict is VerdictKind.UNKNOWN
     assert "the callers of unmap_region() are not known" in inner(fourth).verdict.reason
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_packed_and_read_in_one_patch(mode: str, tree: Path) -> None:
+    """Patches 3 and 4 as one: in tree mode the whole unmap_region() is seen,
+    its locals too, and the inner call is proved through this patch's callers;
+    in mbox mode the hunk of the call does not show where mas, vma and prev
+    come from: the same names are not the same variables (the old parameter,
+    the new local), so it is unknown, never proved by their spelling."""
+    series = check(MUTANTS / "variant-3-packed-in-one.mbox", tree if mode == "tree" else None)
+    patch = series.patches[2]
+    assert patch.nfc is not None
+    if mode == "tree":
+        assert patch.nfc.verdict is VerdictKind.PROVED
+        steps = "\n".join(inner(patch).verdict.steps)
+        assert "builds desc (new side) with UNMAP_DESC() from this patch" in steps
+    else:
+        assert patch.nfc.verdict is VerdictKind.UNKNOWN
+        assert "reads mas, prev, vma, which unmap_region() does not take from its callers" \
+            in inner(patch).verdict.reason
