@@ -302,15 +302,17 @@ def _declaration(toks: list[Token], cat: Catalogue, pack: Packing) -> Filled | N
         return None
     struct, var = toks[1].spelling, toks[2].spelling
     rest = toks[3:]
+    if not rest:
+        filled = Filled(var, struct)  # automatic storage: every field unknown
+    elif rest[0].spelling == "=" and len(rest) >= 3 and rest[1].spelling == "{" \
+            and rest[-1].spelling == "}":
+        filled = _initializer(var, struct, rest[2:-1], cat, pack)
+    else:
+        return None
     shape = cat.find("struct", struct)
     if shape is not None and shape not in pack.shapes:
         pack.shapes.append(shape)
-    if not rest:
-        return Filled(var, struct)  # automatic storage: every field unknown
-    if rest[0].spelling == "=" and len(rest) >= 3 and rest[1].spelling == "{" \
-            and rest[-1].spelling == "}":
-        return _initializer(var, struct, rest[2:-1], cat, pack)
-    return None
+    return filled
 
 
 def _call_of(toks: list[Token]) -> tuple[str, list[list[Token]]] | None:
@@ -565,6 +567,12 @@ def side_packing(tokens: list[Token], picked: list[tuple[int, int]], other_names
                 note = f"assumes {callee}() does not write {c}"
                 if note not in pack.assumed:
                     pack.assumed.append(note)
+    # a plain name may be a global, which a call can write without its address
+    names = sorted({c for e in exprs for c in value_chains(e)
+                    if "->" not in c and "." not in c and not _CONSTANT.match(c)})
+    if names:
+        pack.assumed += [f"assumes {callee}() does not write {', '.join(names)} (should one "
+                         "be a global, not the caller's own)" for callee in calls]
     return values, pack
 
 
@@ -605,8 +613,8 @@ def supported(call: CallSite, defs: tuple[Any, Any]) -> None:
             spell = tuple(t.spelling for t in _lex(shape.text) if t.kind != "COMMENT")
             # a new macro could change code already naming it; a new struct or
             # static function could not (a second definition does not compile)
-            note = (f"no code but the patch's names {shape.name} (a new macro would change "
-                    "it)") if shape.kind == "macro" else None
+            note = (f"no code outside this patch names {shape.name} (the new macro would "
+                    "change what it means; not checked)") if shape.kind == "macro" else None
             s = Support(shape.file, "new", spell,
                         f"{shape.label}, read by the proof of {call.caller}()'s call of "
                         f"{call.function}()", note)
