@@ -450,6 +450,9 @@ class Series:
     # constants the calls name, valued by their one definition in the mail or
     # the tree: name -> (value, where) (patchscope.csource.defines)
     macro_values: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # tree mode: (path, text) of the base tree's files that define the struct
+    # shapes (initializer macros, init helpers) the series' new code uses
+    shape_files: list[tuple[str, str]] = field(default_factory=list)
 
     def all_findings(self) -> list[Finding]:
         out = list(self.findings)

@@ -62,7 +62,7 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
                                        arch=profile.name)
         else:
             progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
-            with known(catalogue_for(patch, patches[:n - 1])):
+            with known(catalogue_for(patch, patches[:n - 1], series.shape_files)):
                 decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
         apply_gaps(patch)
 

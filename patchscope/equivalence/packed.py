@@ -192,21 +192,30 @@ def shapes_in(text: str, origin: str, file: str) -> list[Shape]:
     return out
 
 
-def catalogue_of(sources: Sequence[tuple[str, str, str]]) -> Catalogue:
-    """The catalogue of (text, origin, file) sources, later sources first in
-    precedence (a definition a later patch changes is the later one); a name
-    two sources of the same precedence define differently is left out."""
+Source = tuple[str, str, str, int]  # text, origin, file, precedence level
+
+
+def catalogue_of(sources: Sequence[tuple[str, str, str] | Source]) -> Catalogue:
+    """The catalogue of (text, origin, file[, level]) sources: a higher level
+    wins (a definition a later patch changes is the later one; without levels
+    each source is one above the last); a name two sources of one level
+    define differently is left out (per-architecture headers, ``#if``
+    branches: which one applies is the preprocessor's business)."""
     chosen: dict[tuple[str, str], Shape | None] = {}
     rank: dict[tuple[str, str], int] = {}
-    for n, (text, origin, file) in enumerate(sources):
+    for n, src in enumerate(sources):
+        text, origin, file = src[0], src[1], src[2]
+        level = src[3] if len(src) > 3 else n
         for s in shapes_in(text, origin, file):
             key = (s.kind, s.name)
-            if key in chosen and rank[key] == n:
+            if key in chosen and rank[key] > level:
+                continue
+            if key in chosen and rank[key] == level:
                 prev = chosen[key]
                 if prev is None or (prev.params, prev.body) != (s.params, s.body):
                     chosen[key] = None
                 continue
-            chosen[key], rank[key] = s, n
+            chosen[key], rank[key] = s, level
     return Catalogue(tuple(s for s in chosen.values() if s is not None))
 
 
@@ -635,22 +644,30 @@ def _hunk_texts(patch: Patch, side: str = "new") -> list[tuple[str, str, list[st
     return out
 
 
-def catalogue_for(patch: Patch, earlier: Sequence[Patch]) -> Catalogue:
-    """What *patch*'s proofs may read: the tree's windows (tree mode), the
-    series' earlier patches as they left their definitions (a definition a
-    later patch touches is dropped unless that patch shows it whole), and
-    this patch's new side; for its old side, the same before it."""
-    new = _sources(patch, earlier, "new")
-    old = _sources(patch, earlier, "old")
+def catalogue_for(patch: Patch, earlier: Sequence[Patch],
+                  tree_files: Sequence[tuple[str, str]] = ()) -> Catalogue:
+    """What *patch*'s proofs may read: the tree's files that define shapes
+    (:mod:`patchscope.csource.shapes`; only those no patch up to this one
+    changes, so that they are the same on both sides), the tree's windows
+    (tree mode), the series' earlier patches as they left their definitions
+    (a definition a later patch touches is dropped unless that patch shows it
+    whole), and this patch's new side; for its old side, the same before it."""
+    touched = {fc.path for p in [*earlier, patch] for fc in p.files} | {
+        fc.old_path for p in [*earlier, patch] for fc in p.files if fc.old_path}
+    base: list[Source] = [(text, f"the tree ({path})", path, 0) for path, text in tree_files
+                          if path not in touched]
+    new = base + _sources(patch, earlier, "new")
+    old = base + _sources(patch, earlier, "old")
     return Catalogue(catalogue_of(new).shapes, catalogue_of(old).shapes)
 
 
-def _sources(patch: Patch, earlier: Sequence[Patch], side: str) -> list[tuple[str, str, str]]:
-    sources: list[tuple[str, str, str]] = []
+def _sources(patch: Patch, earlier: Sequence[Patch], side: str) -> list[Source]:
+    """Level 1 the tree's windows, then one level per patch of the chain."""
+    sources: list[Source] = []
     for fc in patch.files:
         for w in fc.tree_windows:
             lines = w.new_lines if side == "new" else w.old_lines
-            sources.append(("\n".join(lines), f"the tree ({fc.path})", fc.path))
+            sources.append(("\n".join(lines), f"the tree ({fc.path})", fc.path, 1))
     chain = list(earlier) if side == "old" else [*earlier, patch]
     for k, p in enumerate(chain):
         origin = "this patch" if p is patch else f"patch {p.index}/{p.total}"
@@ -665,9 +682,9 @@ def _sources(patch: Patch, earlier: Sequence[Patch], side: str) -> list[tuple[st
                 if not later:
                     keep.append(s)
             if keep:
-                sources.append(("\n\n".join(s.text for s in keep), origin, file))
+                sources.append(("\n\n".join(s.text for s in keep), origin, file, 2 + k))
     if side == "old":
-        sources += [(text, "this patch (its old side)", file)
+        sources += [(text, "this patch (its old side)", file, 2 + len(chain))
                     for file, text, _ in _hunk_texts(patch, "old")]
     return sources
 

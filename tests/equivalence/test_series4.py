@@ -308,3 +308,39 @@ def test_packed_and_read_in_one_patch(mode: str, tree: Path) -> None:
         assert patch.nfc.verdict is VerdictKind.UNKNOWN
         assert "reads mas, prev, vma, which unmap_region() does not take from its callers" \
             in inner(patch).verdict.reason
+
+
+def test_tree_mode_reads_a_macro_the_tree_already_has(tmp_path: Path) -> None:
+    """Tree mode: UNMAP_DESC() and unmap_desc_init() are in a header of the
+    tree (mm/unmap_desc.h) that the patch does not touch; the patch switches
+    unmap_region() to the struct and its callers to the macro and helper.
+    The definitions are looked up in the tree, and named so."""
+    from fixtures.series4.make_fixtures import (
+        DESC_STRUCT,
+        NEW_PROTO,
+        SERIES,
+        Step,
+        patch_files,
+    )
+
+    proto = "void unmap_region(struct unmap_desc *desc);"
+    header = Step("mm: add unmap_desc.h", "The struct unmap_region() will take.",
+                  (("mm/unmap_desc.h", "", DESC_STRUCT.replace(proto, "").rstrip() + "\n"),
+                   ("mm/internal.h", "#include <linux/mm_types.h>\n",
+                    "#include <linux/mm_types.h>\n#include \"unmap_desc.h\"\n")))
+    pack = SERIES[2]
+    edits = tuple((p, o, n) if p != "mm/internal.h" else (p, NEW_PROTO, proto)
+                  for p, o, n in pack.edits)
+    steps = [SERIES[0], SERIES[1], header]
+    repo = build(steps, tmp_path / "tree")
+    *_, last = patch_files(build([*steps, Step(pack.subject, pack.body, edits)],
+                                 tmp_path / "series")).values()
+    (tmp_path / "pack.patch").write_text(last)
+    (patch,) = check(tmp_path / "pack.patch", repo).patches
+    assert patch.mode.value.startswith("tree")
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED, patch.nfc.reasons
+    site = next(c for c in patch.call_sites if c.caller == "map_abort")
+    assert "UNMAP_DESC() from the tree (mm/unmap_desc.h)" in "\n".join(site.verdict.steps)
+    # in mbox mode the mail does not hold the macro: the caller's struct is not read
+    (alone,) = check(tmp_path / "pack.patch").patches
+    assert alone.nfc is not None and alone.nfc.verdict is VerdictKind.UNKNOWN
