@@ -24,8 +24,8 @@ from patchscope.core import (
     Verdict,
     VerdictKind,
 )
+from patchscope.equivalence.catalogue import catalogue_for, known
 from patchscope.equivalence.decide import decide_patch
-from patchscope.equivalence.packed import catalogue_for, known
 from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
 from patchscope.progress import Progress

@@ -35,7 +35,8 @@ from patchscope.cexpr.expr_ast import (
 )
 from patchscope.clang import Token
 from patchscope.equivalence.bodydiff import body_tokens
-from patchscope.equivalence.packed import Packing, current, side_packing, unresolved
+from patchscope.equivalence.catalogue import current
+from patchscope.equivalence.packed import Packing, side_packing, unresolved
 from patchscope.equivalence.packed import resolve as packed_resolve
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError

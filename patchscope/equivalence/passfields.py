@@ -27,8 +27,9 @@ from patchscope.cexpr.expr_ast import free_names, simplify, value_chains
 from patchscope.clang import Token
 from patchscope.core import Support
 from patchscope.equivalence.callers import Binding, bound_args
+from patchscope.equivalence.catalogue import current
 from patchscope.equivalence.context import Definitions, context_definitions
-from patchscope.equivalence.packed import current, packed_steps
+from patchscope.equivalence.packed import packed_steps
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 

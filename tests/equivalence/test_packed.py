@@ -8,7 +8,7 @@ import pytest
 
 from patchscope.arch import X86_64
 from patchscope.equivalence.callsite import check_call
-from patchscope.equivalence.packed import catalogue_of, known, shapes_in
+from patchscope.equivalence.catalogue import catalogue_of, known, shapes_in
 from patchscope.equivalence.substitution import prove_body
 from tests.equivalence.helpers import call, change
 
