@@ -105,10 +105,11 @@ def locals_from(tokens: list[Token], params: set[str]) -> list[Local] | None:
 
 
 def field_binding(before: dict[str, list[Token]], old_args: list[str], new_args: list[str],
-                  b: Binding, params: set[str], enclosing: str, callee: str, file: str
+                  b: Binding, changed_since: set[str], enclosing: str, callee: str, file: str
                   ) -> FieldBinding | str:
     """The locals and struct fields one caller's binding reaches; a reason
-    when they cannot be known."""
+    when they cannot be known.  *changed_since*: the files the patches after
+    the one the binding was read from change (this one included)."""
     out = FieldBinding()
     names = {"old": set(b.old), "new": set(b.new)}
     found = {}
@@ -144,6 +145,10 @@ def field_binding(before: dict[str, list[Token]], old_args: list[str], new_args:
         defs = context_definitions(site.old_context, site.new_context,
                                    frozenset({site.function}))
         if defs is not None and (defs[0].packing or defs[1].packing):
+            if b.later and site.file in changed_since:
+                # a hunk far above the call may change what the caller stores
+                return (f"{site.file} changes after patch {b.index}: what {b.caller}() "
+                        "stores in its struct is not known")
             before_patch = current().side("old")
             # an earlier patch's caller: its text is read for the old call too
             for d in defs if b.later else ():

@@ -318,6 +318,7 @@ class _Job:
     decide_call: DecideCall
     out: PassedOn
     support: list[Support] = field(default_factory=list)  # lines the proof read (passfields)
+    earlier: list[Patch] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -330,6 +331,7 @@ class _Job:
     def decide(self, known: tuple[Param, ...] | None, body: BodyProof | None,
                earlier: Sequence[Patch]) -> Verdict:
         inner, tree = self.inner, self.patch.mode is not AnalysisMode.MBOX
+        self.earlier = list(earlier)
         if known is None or len(known) != len(inner.old_args) or \
                 len(inner.old_args) != len(inner.new_args):
             return self.unknown(
@@ -390,7 +392,9 @@ class _Job:
     def per_caller(self, b: Binding, known: tuple[Param, ...], roots: set[str],
                    tree: bool) -> Verdict:
         inner = self.inner
-        fields = field_binding(inner.before, inner.old_args, inner.new_args, b, roots,
+        since = {fc.path for p in [*self.earlier, self.patch] if p.index > b.index
+                 for fc in p.files}
+        fields = field_binding(inner.before, inner.old_args, inner.new_args, b, since,
                                inner.enclosing, inner.callee, inner.file)
         if isinstance(fields, str):
             return self.unknown(fields)

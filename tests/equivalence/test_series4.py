@@ -344,3 +344,20 @@ def test_tree_mode_reads_a_macro_the_tree_already_has(tmp_path: Path) -> None:
     # in mbox mode the mail does not hold the macro: the caller's struct is not read
     (alone,) = check(tmp_path / "pack.patch").patches
     assert alone.nfc is not None and alone.nfc.verdict is VerdictKind.UNKNOWN
+
+
+def test_a_later_change_to_the_callers_file_forgets_what_they_stored(tmp_path: Path) -> None:
+    """Patch 4 also changes mm/mmap.c (here a comment, far from the calls): a
+    hunk above a call need not show it, so what the callers of patch 3 store
+    is no longer taken as known; patch 4 is unknown, never proved on stale
+    values."""
+    from fixtures.series4.make_fixtures import SERIES, mbox, read_desc
+
+    comment = "/* Undo a mapping whose file hook failed: its vma goes again. */"
+    steps = [*SERIES[:3], read_desc(also=(("mm/mmap.c", comment,
+                                            comment.replace("its vma", "the vma")),))]
+    path = tmp_path / "touched.mbox"
+    path.write_text(mbox(build(steps, tmp_path / "repo")))
+    patch = check(path).patches[3]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.UNKNOWN
+    assert "mm/mmap.c changes after patch 3" in inner(patch).verdict.reason
