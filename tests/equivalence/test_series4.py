@@ -208,7 +208,8 @@ def test_the_packed_struct_is_read_field_by_field(mode: str, tree: Path) -> None
     undo = "\n".join(sites["map_undo"].verdict.steps)  # type: ignore[union-attr]
     assert "unmap_desc_init() from this patch (inlined)" in undo
     assert "desc.pg_max := map->next ? map->next->vm_start : USER_PGTABLES_CEILING" in undo
-    assert "assumes vma_iter_reset() does not write next->vm_start" in patch.assumptions
+    assert "assumes vma_iter_reset() does not write next->vm_start" in \
+        "\n".join(patch.assumptions)
     by = {a.text.strip(): a.by for a in patch.accounting}
     assert by["struct unmap_desc desc;"] == \
         "the struct map_undo() builds for its call of unmap_region()"
