@@ -278,6 +278,17 @@ class AlignedArgument:
         return " ".join(self.old.text.split()) != " ".join(self.new.text.split())
 
 
+@dataclass(frozen=True)
+class Support:
+    """Code one side of the patch adds or removes that a call's proof read."""
+
+    file: str
+    side: str  # "old" | "new"
+    spellings: tuple[str, ...]  # its tokens, comments aside
+    label: str  # what it is, e.g. "UNMAP_DESC() from this patch, building desc"
+    note: str | None = None  # what the proof assumed reading it
+
+
 @dataclass
 class CallSite:
     function: str
@@ -295,6 +306,13 @@ class CallSite:
     old_context: str | None = None
     new_context: str | None = None
     verdict: Verdict | None = None
+    # lines a proof of this call read besides its arguments (the statements
+    # that build a struct it passes, new definitions they use): the accounting
+    # counts them for the call once it is proved (:mod:`.equivalence.packed`)
+    support: list[Support] = field(default_factory=list)
+    # a removed parameter that now travels in a field of a struct the caller
+    # builds: (parameter, field as the callee reads it, what the caller stores)
+    fields: list[tuple[str, str, str]] = field(default_factory=list)
 
     def aligned(self) -> list[AlignedArgument]:
         """Old and new arguments paired by parameter.
@@ -308,7 +326,11 @@ class CallSite:
         if all(a.param for a in old + new):
             old_by = {a.param: a for a in old}
             rows = [AlignedArgument(a.param, old_by.pop(a.param, None), a) for a in new]
-            rows += [AlignedArgument(p, a, None) for p, a in old_by.items()]
+            packed = {p: (label, value) for p, label, value in self.fields}
+            # one row per field: the old argument beside what the caller stores
+            rows += [AlignedArgument(packed[p][0], a, Argument(packed[p][1], None, packed[p][0]))
+                     if p in packed else AlignedArgument(p, a, None)
+                     for p, a in old_by.items()]
             return rows
         width = max(len(old), len(new))
         return [
@@ -431,6 +453,9 @@ class Series:
     # functions the calls name whose result is their arguments' alone: name ->
     # why, in words (patchscope.csource.pure)
     pure_functions: dict[str, str] = field(default_factory=dict)
+    # tree mode: (path, text) of the base tree's files that define the struct
+    # shapes (initializer macros, init helpers) the series' new code uses
+    shape_files: list[tuple[str, str]] = field(default_factory=list)
 
     def all_findings(self) -> list[Finding]:
         out = list(self.findings)

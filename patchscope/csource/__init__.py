@@ -117,6 +117,7 @@ def _value_macros(series: Series, tree: TreeView | None, options: CheckOptions) 
     """The one value the mail or tree gives each constant a call names."""
     from patchscope.arch import get_profile
     from patchscope.csource.defines import macro_values
+    from patchscope.csource.shapes import shape_files
 
     try:
         profile = get_profile(options.arch)
@@ -124,6 +125,8 @@ def _value_macros(series: Series, tree: TreeView | None, options: CheckOptions) 
         return  # an unknown --arch is reported where the verdicts are made
     try:
         found = macro_values(series, tree, profile)
+        if tree is not None:
+            series.shape_files = shape_files(series, tree)
     except ParseError as exc:  # --timeout in a tree grep: those names stay unknown
         series.findings.append(Finding(
             check="c-analysis-failed", severity=Severity.WARNING,

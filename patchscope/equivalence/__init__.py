@@ -24,6 +24,7 @@ from patchscope.core import (
     Verdict,
     VerdictKind,
 )
+from patchscope.equivalence.catalogue import catalogue_for, known
 from patchscope.equivalence.decide import decide_patch
 from patchscope.equivalence.workers import modelled_calls, run_models
 from patchscope.errors import UsageError
@@ -63,7 +64,8 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
                                        arch=profile.name)
         else:
             progress.note(f"deciding patch {n}/{len(patches)}: {patch.subject}")
-            decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
+            with known(catalogue_for(patch, patches[:n - 1], series.shape_files)):
+                decide_patch(patch, profile, options, progress, outcomes, patches[:n - 1])
         apply_gaps(patch)
 
 

@@ -59,6 +59,8 @@ class _Region:
     kind: str  # "signature" | "body" | "call"
     label: str
     verdict: VerdictKind | None
+    lone: bool = False  # code one side alone has, that a proved call's proof read
+    note: str | None = None  # what that proof assumed reading it
 
 
 @dataclass
@@ -248,6 +250,30 @@ def _call_regions(old: _Window, new: _Window, path: str, owners: _Owners
     return old_out, new_out
 
 
+def _support_regions(win: _Window, side: str, path: str, owners: _Owners,
+                     taken: list[_Region]) -> list[_Region]:
+    """The statements and definitions a proved call's proof read that this side
+    alone has (:attr:`CallSite.support`), each where its tokens stand, once."""
+    out: list[_Region] = []
+    used = [(r.start, r.end) for r in taken]
+    spells = [t.spelling for t in win.tokens]
+    for n, c in enumerate(owners.calls):
+        if c.verdict is None or c.verdict.kind is not VerdictKind.PROVED:
+            continue
+        for m, s in enumerate(x for x in c.support if x.file == path and x.side == side):
+            size = len(s.spellings)
+            for k in range(len(spells) - size + 1):
+                end = k + size - 1
+                if tuple(spells[k:k + size]) != s.spellings or any(
+                        a <= end and k <= b for a, b in used):
+                    continue
+                used.append((k, end))
+                out.append(_Region(f"support:{n}:{m}", k, end, "call", s.label,
+                                   VerdictKind.PROVED, lone=True, note=s.note))
+                break
+    return out
+
+
 def _in_span(pos: tuple[int, int], span: tuple[int, int, int, int]) -> bool:
     return (span[0], span[1]) <= pos < (span[2], span[3])
 
@@ -306,6 +332,9 @@ def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], li
     i = 0
     while i < len(tokens):
         r = starts.get(i)
+        if r is not None and r.lone:
+            i = r.end + 1  # cut out, nothing in its place: the other side has none
+            continue
         if r is not None:
             items.append("\0" + r.key)
             index.append(i)
@@ -354,6 +383,9 @@ def _token_status(win: _Window, regions: list[_Region], items: list[str], index:
         span = range(first, (r.end if r else first) + 1)
         for t in span:
             status[t] = None if j in unequal else (r if r is not None else "equal")
+    for r in regions:
+        if r.lone:
+            status[r.start:r.end + 1] = [r] * (r.end + 1 - r.start)
     return status
 
 
@@ -376,6 +408,8 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
              + _body_regions(new, "new", path, owners))
     co, cn = _call_regions(old, new, path, owners)
     old_r, new_r = _paired(old_r + co, new_r + cn)
+    old_r += _support_regions(old, "old", path, owners, old_r)
+    new_r += _support_regions(new, "new", path, owners, new_r)
     old_items, old_index = _reduced(old.tokens, old_r)
     new_items, new_index = _reduced(new.tokens, new_r)
     old_bad, new_bad = _unequal(old_items, new_items)
@@ -397,7 +431,7 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
             continue
         region = next((s for s in sts if isinstance(s, _Region)), None)
         if isinstance(region, _Region):
-            judged[key] = (region.kind, region.label, region.verdict, None)
+            judged[key] = (region.kind, region.label, region.verdict, region.note)
         else:
             judged[key] = ("layout", "comments and layout", VerdictKind.PROVED, None)
     return judged, unpaired
@@ -423,6 +457,8 @@ def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
             return False
     for call in owners.calls:  # a passed-on call (:mod:`.passon`) of an unchanged callee
         if call.file == path and call.function in text:
+            return False
+        if any(s.file == path for s in call.support):
             return False
     return True
 

@@ -57,6 +57,9 @@ class Binding:
     old: dict[str, str]  # the enclosing function's old parameter -> argument text
     new: dict[str, str]
     source: str  # where the caller's call was read
+    site: CallSite | None = None  # that call (its context: a struct it builds, :mod:`.packed`)
+    later: bool = False  # read from an earlier patch: old and new are both its new arguments
+    index: int = 0  # the patch the call was read from
 
 
 Sides = dict[str, tuple[str, list[int]]]  # side -> (text, file line of each text line)
@@ -159,7 +162,8 @@ def caller_bindings(patch: Patch, f: str, earlier: Sequence[Patch]
         out.append(Binding(c.caller, c.file, c.line,
                            {p: a.text for p, a in zip(olds, old_args, strict=True)},
                            {p: a.text for p, a in zip(news, new_args, strict=True)},
-                           f"{where}, {c.file}:{c.line}"))
+                           f"{where}, {c.file}:{c.line}", c, both,
+                           first.index if both else patch.index))
     return out, assumed
 
 

@@ -32,6 +32,7 @@ from patchscope.cexpr.expr_ast import (
 from patchscope.core import Argument, CallSite, SignatureChange
 from patchscope.equivalence.bodydiff import body_tokens
 from patchscope.equivalence.context import Definitions, context_definitions
+from patchscope.equivalence.packed import field_row, packed_steps, supported
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.symbolic import (
     ProofResult,
@@ -187,7 +188,7 @@ def check_call(
             want = simplify(substitute(target, held))
             what = f"{to_c(target)} with the old arguments"
         ok = _equal(proof, p, new_e[p], want, new[p].text, what, body.types.get(p), profile,
-                    lambda: _caller_definitions(call, old_e))
+                    lambda: _caller_definitions(call, old_e, neutral))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -200,8 +201,9 @@ def check_call(
         if any(v is None for v in needed_new.values()):
             return _undecided(proof, f"a new argument that {r} derives from cannot be parsed")
         have = simplify(substitute(derived, needed_new))  # type: ignore[arg-type]
+        field_row(call, r, derived, have, lambda: _caller_definitions(call, old_e, neutral))
         ok = _equal(proof, r, have, old_e.get(r), to_c(have), f"old {r} argument",
-                    body.types.get(r), profile, lambda: _caller_definitions(call, old_e))
+                    body.types.get(r), profile, lambda: _caller_definitions(call, old_e, neutral))
         identity_all &= ok in ("identity", "context")
         if ok in ("differs", "unknown"):
             return proof
@@ -231,15 +233,17 @@ def check_call(
 
 
 def _caller_definitions(
-    call: CallSite, old_e: dict[str, Expr | None]
+    call: CallSite, old_e: dict[str, Expr | None], neutral: frozenset[str]
 ) -> tuple[Definitions, Definitions] | None:
-    defs = context_definitions(call.old_context, call.new_context, frozenset({call.function}))
+    # the same calls set aside as when the caller's change was first judged
+    defs = context_definitions(call.old_context, call.new_context, neutral)
     if defs is None:
         return None
     # a name the new side defines afresh must not be one the old call read
     old_read = {n for e in old_e.values() if e is not None for n in free_names(e)}
-    if any(n.split(".")[0] in old_read for n in defs[1].values) or defs[1].zeroed & old_read:
+    if defs[1].names() & old_read:
         return None
+    supported(call, defs)
     return defs
 
 
@@ -272,11 +276,21 @@ def _equal(
     if defs is not None:
         old_defs, new_defs = defs
         have_r, want_r = simplify(new_defs.resolve(have)), simplify(old_defs.resolve(want))
+        # a field of a struct the caller builds that no statement sets is not a free value
+        unset = new_defs.unknown_fields(have_r) + old_defs.unknown_fields(want_r)
+        if unset:
+            proof.steps += [st for st in packed_steps(defs, "the caller")
+                            if st not in proof.steps]
+            _undecided(proof, f"{param}: the caller never sets {', '.join(unset)}: its "
+                       "value is not known (no initializer zeroes it)")
+            return "unknown"
         if (have_r, want_r) != (have, want):
             proof.steps.append(
                 f"{param}: with the caller's own new definitions, `{have_text}` is "
                 f"`{to_c(have_r)}` and {what} is `{to_c(want_r)}`"
             )
+            proof.steps += [st for st in packed_steps(defs, "the caller")
+                            if st not in proof.steps]
             have, want = have_r, want_r
             if have == want:
                 proof.steps.append(f"{param}: equal (token identity)")

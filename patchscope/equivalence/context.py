@@ -35,6 +35,9 @@ from patchscope.cexpr.expr_ast import (
 )
 from patchscope.clang import Token
 from patchscope.equivalence.bodydiff import body_tokens
+from patchscope.equivalence.catalogue import current
+from patchscope.equivalence.packed import Packing, side_packing, unresolved
+from patchscope.equivalence.packed import resolve as packed_resolve
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 
@@ -58,9 +61,13 @@ class Definitions:
 
     values: dict[str, Expr] = field(default_factory=dict)
     zeroed: set[str] = field(default_factory=set)  # designated initializers: the rest is 0
+    # structs built by macros, helpers and field stores (:mod:`.packed`)
+    packing: Packing | None = None
 
     def resolve(self, e: Expr) -> Expr:
         """*e* with the defined names and fields replaced by their values."""
+        if self.packing is not None:
+            e = packed_resolve(self.packing.filled, e)
 
         def f(n: Expr) -> Expr | None:
             if isinstance(n, Name) and n.name in self.values:
@@ -76,7 +83,16 @@ class Definitions:
         return rebuild(e, f)
 
     def __bool__(self) -> bool:
-        return bool(self.values or self.zeroed)
+        return bool(self.values or self.zeroed or self.packing)
+
+    def unknown_fields(self, e: Expr) -> list[str]:
+        """Fields of a struct this side built that *e* reads and no statement set."""
+        return unresolved(self.packing.filled, e) if self.packing is not None else []
+
+    def names(self) -> set[str]:
+        """The names this side defines afresh."""
+        out = {n.split(".")[0] for n in self.values} | self.zeroed
+        return out | (set(self.packing.filled) if self.packing is not None else set())
 
 
 def _statements(tokens: list[Token]) -> tuple[list[Statement], int]:
@@ -222,9 +238,18 @@ def _calls_one_of(stmt: Statement, names: frozenset[str]) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=256)
 def context_definitions(
     old_context: str | None, new_context: str | None, neutral: frozenset[str] = frozenset()
+) -> tuple[Definitions, Definitions] | None:
+    """Definitions only the old side, and only the new side, of the caller has
+    before the call (with the struct shapes :func:`.packed.current` knows)."""
+    return _context_definitions(old_context, new_context, neutral, current())
+
+
+@functools.lru_cache(maxsize=256)
+def _context_definitions(
+    old_context: str | None, new_context: str | None, neutral: frozenset[str],
+    catalogue: object,
 ) -> tuple[Definitions, Definitions] | None:
     """Definitions only the old side, and only the new side, of the caller has
     before the call; None when the two sides differ in anything else.
@@ -257,6 +282,26 @@ def context_definitions(
     new_names = {t.spelling for t in new_t if t.kind == "IDENTIFIER"}
     old_defs = _side_definitions(old_s, only_old, old_t, old_block, new_names)
     new_defs = _side_definitions(new_s, only_new, new_t, new_block, old_names)
+    if old_defs is None:
+        old_defs = _packed_side(old_s, only_old, old_t, old_block, new_names, "old")
+    if new_defs is None:
+        new_defs = _packed_side(new_s, only_new, new_t, new_block, old_names, "new")
     if old_defs is None or new_defs is None:
         return None
     return old_defs, new_defs
+
+
+def _packed_side(stmts: list[Statement], chosen: list[int], all_tokens: list[Token],
+                 call_block: int, other_names: set[str], side: str) -> Definitions | None:
+    """The side's definitions read as a struct the caller builds (:mod:`.packed`)."""
+    picked = []
+    for k in chosen:
+        stmt = stmts[k]
+        if stmt.conditional or stmt.block != call_block or stmt.tokens[-1].spelling != ";":
+            return None
+        picked.append((stmt.start, stmt.start + len(stmt.tokens)))
+    found = side_packing(all_tokens, picked, other_names, current().side(side))
+    if found is None:
+        return None
+    values, packing = found
+    return Definitions(values=values, packing=packing)

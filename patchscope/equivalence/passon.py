@@ -43,6 +43,7 @@ from patchscope.core import (
     Param,
     Patch,
     SignatureChange,
+    Support,
     Verdict,
     VerdictKind,
 )
@@ -55,6 +56,7 @@ from patchscope.equivalence.callers import (
     hunk_sides,
 )
 from patchscope.equivalence.callsite import side_effect_free
+from patchscope.equivalence.passfields import field_binding, resolve_args, unbound_reads
 from patchscope.equivalence.substitution import BodyProof
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
@@ -300,6 +302,7 @@ def decide_passed_on(
         out.calls.append(site)
         job = _Job(inner, patch, profile, options, progress, decide_call, out)
         site.verdict = job.decide(known, bodies.get(inner.enclosing), earlier)
+        site.support = job.support
     return out
 
 
@@ -314,6 +317,8 @@ class _Job:
     progress: Progress
     decide_call: DecideCall
     out: PassedOn
+    support: list[Support] = field(default_factory=list)  # lines the proof read (passfields)
+    earlier: list[Patch] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -326,6 +331,7 @@ class _Job:
     def decide(self, known: tuple[Param, ...] | None, body: BodyProof | None,
                earlier: Sequence[Patch]) -> Verdict:
         inner, tree = self.inner, self.patch.mode is not AnalysisMode.MBOX
+        self.earlier = list(earlier)
         if known is None or len(known) != len(inner.old_args) or \
                 len(inner.old_args) != len(inner.new_args):
             return self.unknown(
@@ -386,10 +392,36 @@ class _Job:
     def per_caller(self, b: Binding, known: tuple[Param, ...], roots: set[str],
                    tree: bool) -> Verdict:
         inner = self.inner
-        old_b, new_b = bound_args(inner.old_args, b.old), bound_args(inner.new_args, b.new)
+        since = {fc.path for p in [*self.earlier, self.patch] if p.index > b.index
+                 for fc in p.files}
+        fields = field_binding(inner.before, inner.old_args, inner.new_args, b, since,
+                               inner.enclosing, inner.callee, inner.file)
+        if isinstance(fields, str):
+            return self.unknown(fields)
+        stray = unbound_reads(inner.old_args, inner.new_args, {**b.old, **fields.old},
+                              {**b.new, **fields.new}, self.profile)
+        if stray:
+            # a name the callers do not fill in is not a free value: the model
+            # would compare old and new over values the code never has
+            return self.unknown(f"the call of {inner.callee}() reads {', '.join(stray)}, "
+                                f"which {inner.enclosing}() does not take from its callers "
+                                "(not a parameter, nor a local loaded from one before the "
+                                "call)", fields.steps)
+        old_b = bound_args(inner.old_args, {**b.old, **fields.old})
+        new_b = bound_args(inner.new_args, {**b.new, **fields.new})
         if old_b is None or new_b is None:
             return self.unknown(f"an argument of {b.caller}()'s call or of the call of "
                                 f"{inner.callee}() cannot be parsed")
+        if fields.defs is not None:
+            old_r = resolve_args(old_b, fields.defs[1 if b.later else 0])
+            new_r = resolve_args(new_b, fields.defs[1])
+            if isinstance(old_r, str) or isinstance(new_r, str):
+                why = old_r if isinstance(old_r, str) else new_r
+                return self.unknown(f"with what {b.caller}() stores: {why}", fields.steps)
+            old_b, new_b = old_r, new_r
+        self.out.assumptions.extend(a for a in fields.assumptions
+                                    if a not in self.out.assumptions)
+        self.support += [s for s in fields.support if s not in self.support]
         sub = ", ".join(f"{p} := {t}" for p, t in b.new.items() if p in roots)
         identity = _identity(inner.callee, inner.file, list(known), not tree)
         change = SignatureChange(inner.callee, inner.file, inner.line, list(known), list(known))
@@ -400,6 +432,6 @@ class _Job:
         v: Verdict = self.decide_call(identity, change, call, self.patch, self.profile,
                                       self.options, self.progress)
         v.steps = [f"binding of {inner.enclosing}()'s parameters by {b.caller}() "
-                   f"({b.source}): {sub or 'none read'}",
+                   f"({b.source}): {sub or 'none read'}", *fields.steps,
                    "old call: " + ", ".join(old_b), "new call: " + ", ".join(new_b), *v.steps]
         return v

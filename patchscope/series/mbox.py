@@ -62,7 +62,9 @@ def split_mbox(data: bytes) -> list[bytes]:
 
 
 def _finish(lines: list[bytes]) -> bytes:
-    while lines and not lines[-1].strip():
+    # only empty lines: a line of one space is a diff's blank context line
+    # (the last of a patch sent without a signature)
+    while lines and not lines[-1].rstrip(b"\r"):
         lines.pop()
     raw = b"\n".join(lines) + b"\n"
     return _QUOTED_FROM.sub(rb"\1", raw)

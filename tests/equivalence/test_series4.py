@@ -22,7 +22,16 @@ SINGLE = HERE / "single"
 
 # file -> the verdict of each patch (both modes, x86_64)
 EXPECTED: dict[str, tuple[str, ...]] = {
-    "series4.mbox": ("proved", "proved"),
+    "series4.mbox": ("proved", "proved", "proved", "proved"),
+    # patch 3's mutants: the mutated patch is never proved; patch 4 keeps what
+    # patch 3 left (it reads the field patch 3's callers store), and is proved
+    "mutants/mutant-3-macro-field.mbox": ("proved", "proved", "unknown", "proved"),
+    "mutants/mutant-3-helper-field.mbox": ("proved", "proved", "unknown", "proved"),
+    "mutants/mutant-3-unset.mbox": ("proved", "proved", "unknown", "proved"),
+    "mutants/mutant-3-macro-prev.mbox": ("proved", "proved", "unknown", "proved"),
+    "mutants/mutant-4-shifted.mbox": ("proved", "proved", "proved", "refuted"),
+    "mutants/mutant-4-caller-field.mbox": ("proved", "proved", "proved", "unknown"),
+    "mutants/mutant-3-in-one-field.mbox": ("proved", "proved", "unknown"),
     "mutants/mutant-1-caller-next.mbox": ("unknown", "unknown"),
     "mutants/mutant-2-caller-end.mbox": ("proved", "refuted"),
     "mutants/mutant-2-shifted.mbox": ("proved", "refuted"),
@@ -179,3 +188,177 @@ def test_an_assertion_is_reported_only_with_values_a_caller_passes(mode: str,
     site = next(c for c in patch.call_sites if c.caller == "unmap_region")
     assert site.verdict is not None and site.verdict.kind is VerdictKind.REFUTED
     assert site.verdict.counterexample is not None
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_the_packed_struct_is_read_field_by_field(mode: str, tree: Path) -> None:
+    """Patch 3: unmap_region() takes a struct unmap_desc; map_abort() builds it
+    with UNMAP_DESC(), map_undo() with unmap_desc_init() and an assignment.
+    Each field is matched to what the caller stores; the lines that build the
+    struct and the new definitions are accounted by the calls that read them."""
+    series = check(SERIES, tree if mode == "tree" else None)
+    patch = series.patches[2]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    sites = {c.caller: c for c in patch.call_sites if c.function == "unmap_region"}
+    abort = "\n".join(sites["map_abort"].verdict.steps)  # type: ignore[union-attr]
+    assert "builds desc (new side) with UNMAP_DESC() from this patch" in abort
+    assert "desc.pg_max := next ? next->vm_start : USER_PGTABLES_CEILING" in abort
+    assert "every other field of desc is 0 (an initializer)" in abort
+    assert "assumes vma_iter_reset() does not write next->vm_start" in abort
+    undo = "\n".join(sites["map_undo"].verdict.steps)  # type: ignore[union-attr]
+    assert "unmap_desc_init() from this patch (inlined)" in undo
+    assert "desc.pg_max := map->next ? map->next->vm_start : USER_PGTABLES_CEILING" in undo
+    assert "assumes vma_iter_reset() does not write next->vm_start" in \
+        "\n".join(patch.assumptions)
+    by = {a.text.strip(): a.by for a in patch.accounting}
+    assert by["struct unmap_desc desc;"] == \
+        "the struct map_undo() builds for its call of unmap_region()"
+    assert by["desc.pg_max = map->next ? map->next->vm_start : USER_PGTABLES_CEILING;"] == \
+        "the struct map_undo() builds for its call of unmap_region()"
+    assert by["struct unmap_desc {"].startswith("struct unmap_desc from this patch")
+    assert by["desc->pg_max = USER_PGTABLES_CEILING;"].startswith(
+        "unmap_desc_init() from this patch")
+    assert all(a.by is not None for a in patch.accounting)
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_the_later_patch_knows_what_the_earlier_one_built(mode: str, tree: Path) -> None:
+    """Patch 4 passes desc->pg_max where patch 3's local pg_max stood: decided
+    through patch 3's callers, with UNMAP_DESC() and unmap_desc_init() from
+    patch 3 (series memory), and the model run with the fields' values."""
+    series = check(SERIES, tree if mode == "tree" else None)
+    patch = series.patches[3]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    v = inner(patch).verdict
+    steps = "\n".join(v.steps)
+    assert "map_abort() builds desc (new side) with UNMAP_DESC() from patch 3/4" in steps
+    assert "map_undo() builds desc (new side) with unmap_desc_init() from patch 3/4" in steps
+    assert "pg_max := desc.pg_max with what map_abort() passes" in steps
+    assert ("new call: &tlb, mas, vma, prev ? prev->vm_end : FIRST_USER_ADDRESS, "
+            "next ? next->vm_start : USER_PGTABLES_CEILING, true") in steps
+    assert "model agreed" in steps
+    assert "every caller of unmap_region() is in patch 3" in "\n".join(patch.assumptions) \
+        or mode == "tree"
+    # the removed local is accounted by the call that now reads the field
+    by = {a.text.strip(): a.by for a in patch.accounting}
+    assert by["unsigned long pg_max = desc->pg_max;"] == \
+        "the local pg_max of unmap_region(), read by the call of free_pgtables()"
+
+    shifted = check(MUTANTS / "mutant-4-shifted.mbox", tree if mode == "tree" else None)
+    v = inner(shifted.patches[3]).verdict
+    assert v.kind is VerdictKind.REFUTED and v.counterexample is not None
+
+
+def test_the_argument_table_has_one_row_per_field() -> None:
+    """Text, JSON and HTML: a removed parameter that travels in a field is a
+    row of its own, the old argument beside what the caller stores."""
+    import json
+
+    from patchscope.render.html import render_html
+    from patchscope.render.json import render_json
+    from patchscope.render.text import render_text
+
+    path = MUTANTS / "mutant-3-macro-field.mbox"
+    series = check(path)
+    site = next(c for c in series.patches[2].call_sites if c.caller == "map_abort")
+    rows = {r.param: r for r in site.aligned()}
+    assert set(rows) >= {"desc", "desc->mas", "desc->vma", "desc->prev", "desc->pg_max"}
+    assert rows["desc->pg_max"].old is not None and rows["desc->pg_max"].new is not None
+    assert rows["desc->pg_max"].new.text == "next ? next->vm_end : USER_PGTABLES_CEILING"
+    assert rows["desc->pg_max"].changed and not rows["desc->mas"].changed
+    options = CheckOptions(source=str(path))
+    text = render_text(series, options)
+    assert ("desc->pg_max: next ? next->vm_start : USER_PGTABLES_CEILING -> "
+            "next ? next->vm_end : USER_PGTABLES_CEILING") in text
+    data = json.loads(render_json(series, options))
+    (js,) = [c for c in data["patches"][2]["call_sites"] if c["caller"] == "map_abort"]
+    assert {"param": "desc->pg_max", "old": "next ? next->vm_start : USER_PGTABLES_CEILING",
+            "new": "next ? next->vm_end : USER_PGTABLES_CEILING", "changed": True} \
+        in js["aligned"]
+    page = render_html(series, options)
+    assert "desc-&gt;pg_max" in page or "desc->pg_max" in page
+
+
+def test_the_struct_patches_alone() -> None:
+    """Patch 3 alone holds its own definitions: proved.  Patch 4 alone cannot
+    know who calls unmap_region() nor what they store: unknown."""
+    (third,) = check(HERE / "0003-mm-vma-pack-the-arguments-of-unmap_region-into-struc.patch"
+                     ).patches
+    assert third.nfc is not None and third.nfc.verdict is VerdictKind.PROVED
+    (fourth,) = check(HERE / "0004-mm-vma-pass-the-page-table-limit-on-from-the-unmap_d.patch"
+                      ).patches
+    assert fourth.nfc is not None and fourth.nfc.verdict is VerdictKind.UNKNOWN
+    assert "the callers of unmap_region() are not known" in inner(fourth).verdict.reason
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_packed_and_read_in_one_patch(mode: str, tree: Path) -> None:
+    """Patches 3 and 4 as one: in tree mode the whole unmap_region() is seen,
+    its locals too, and the inner call is proved through this patch's callers;
+    in mbox mode the hunk of the call does not show where mas, vma and prev
+    come from: the same names are not the same variables (the old parameter,
+    the new local), so it is unknown, never proved by their spelling."""
+    series = check(MUTANTS / "variant-3-packed-in-one.mbox", tree if mode == "tree" else None)
+    patch = series.patches[2]
+    assert patch.nfc is not None
+    if mode == "tree":
+        assert patch.nfc.verdict is VerdictKind.PROVED
+        steps = "\n".join(inner(patch).verdict.steps)
+        assert "builds desc (new side) with UNMAP_DESC() from this patch" in steps
+    else:
+        assert patch.nfc.verdict is VerdictKind.UNKNOWN
+        assert "reads mas, prev, vma, which unmap_region() does not take from its callers" \
+            in inner(patch).verdict.reason
+
+
+def test_tree_mode_reads_a_macro_the_tree_already_has(tmp_path: Path) -> None:
+    """Tree mode: UNMAP_DESC() and unmap_desc_init() are in a header of the
+    tree (mm/unmap_desc.h) that the patch does not touch; the patch switches
+    unmap_region() to the struct and its callers to the macro and helper.
+    The definitions are looked up in the tree, and named so."""
+    from fixtures.series4.make_fixtures import (
+        DESC_STRUCT,
+        NEW_PROTO,
+        SERIES,
+        Step,
+        patch_files,
+    )
+
+    proto = "void unmap_region(struct unmap_desc *desc);"
+    header = Step("mm: add unmap_desc.h", "The struct unmap_region() will take.",
+                  (("mm/unmap_desc.h", "", DESC_STRUCT.replace(proto, "").rstrip() + "\n"),
+                   ("mm/internal.h", "#include <linux/mm_types.h>\n",
+                    "#include <linux/mm_types.h>\n#include \"unmap_desc.h\"\n")))
+    pack = SERIES[2]
+    edits = tuple((p, o, n) if p != "mm/internal.h" else (p, NEW_PROTO, proto)
+                  for p, o, n in pack.edits)
+    steps = [SERIES[0], SERIES[1], header]
+    repo = build(steps, tmp_path / "tree")
+    *_, last = patch_files(build([*steps, Step(pack.subject, pack.body, edits)],
+                                 tmp_path / "series")).values()
+    (tmp_path / "pack.patch").write_text(last)
+    (patch,) = check(tmp_path / "pack.patch", repo).patches
+    assert patch.mode.value.startswith("tree")
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED, patch.nfc.reasons
+    site = next(c for c in patch.call_sites if c.caller == "map_abort")
+    assert "UNMAP_DESC() from the tree (mm/unmap_desc.h)" in "\n".join(site.verdict.steps)
+    # in mbox mode the mail does not hold the macro: the caller's struct is not read
+    (alone,) = check(tmp_path / "pack.patch").patches
+    assert alone.nfc is not None and alone.nfc.verdict is VerdictKind.UNKNOWN
+
+
+def test_a_later_change_to_the_callers_file_forgets_what_they_stored(tmp_path: Path) -> None:
+    """Patch 4 also changes mm/mmap.c (here a comment, far from the calls): a
+    hunk above a call need not show it, so what the callers of patch 3 store
+    is no longer taken as known; patch 4 is unknown, never proved on stale
+    values."""
+    from fixtures.series4.make_fixtures import SERIES, mbox, read_desc
+
+    comment = "/* Undo a mapping whose file hook failed: its vma goes again. */"
+    steps = [*SERIES[:3], read_desc(also=(("mm/mmap.c", comment,
+                                            comment.replace("its vma", "the vma")),))]
+    path = tmp_path / "touched.mbox"
+    path.write_text(mbox(build(steps, tmp_path / "repo")))
+    patch = check(path).patches[3]
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.UNKNOWN
+    assert "mm/mmap.c changes after patch 3" in inner(patch).verdict.reason

@@ -39,3 +39,12 @@ def test_trailing_separator_blank_lines_dropped_and_preamble_ignored() -> None:
 def test_looks_like_mbox() -> None:
     assert looks_like_mbox(b"From 3f2a9c0 Mon Sep 17 00:00:00 2001\nFrom: a\n")
     assert not looks_like_mbox(b"From: someone <a@b>\nSubject: x\n")
+
+
+def test_a_last_blank_context_line_is_kept() -> None:
+    """A patch sent without a signature may end on a diff's blank context
+    line, one space: it is part of the hunk, not the separator."""
+    data = (b"From x Thu Jan  1 00:00:00 1970\nSubject: a\n\n@@ -1,2 +1,2 @@\n-a\n+b\n \n\n"
+            b"From y Mon Sep 17 00:00:00 2001\nSubject: b\n\nbody b\n")
+    first, _ = split_mbox(data)
+    assert first.endswith(b"+b\n \n")
