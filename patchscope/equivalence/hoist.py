@@ -51,6 +51,8 @@ _CONSTANTS = {"NULL", "true", "false"}
 _TRANSPARENT = {"likely", "unlikely"}
 _FLIP = {"<": (">=", False), ">=": ("<", True), ">": ("<=", False), "<=": (">", True),
          "==": ("!=", False), "!=": ("==", True)}
+# tokens of the new body compared to tell a removed guard from an edited one
+_OPENING = 6
 _FUNC = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
 
@@ -254,10 +256,10 @@ def _candidates(views: list[_View], skip: set[str]) -> dict[str, tuple[_View, in
                 continue
             assert news[0].close is not None
             n_brace = news[0].close + 1
-            guard_len = found[1] - close - 1
-            same = [x.spelling for x in new[n_brace + 1 : n_brace + 1 + guard_len]] == [
-                x.spelling for x in old[close + 2 : found[1] + 1]]
-            if not same:
+            # the guard statement removed, not edited: the new body opens with
+            # what followed it (the accounting compares the rest)
+            after = [x.spelling for x in old[found[1] + 1 : found[1] + 1 + _OPENING]]
+            if [x.spelling for x in new[n_brace + 1 : n_brace + 1 + len(after)]] == after:
                 out.setdefault(t.spelling, (v, k, news[0].k))
     return out
 
@@ -479,6 +481,9 @@ def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: b
         if tree and not callee.static:
             raise _Refused(f"{name}() is not static: its callers in other files are not "
                            "searched")
+        if tree and view.file.endswith(".h"):
+            raise _Refused(f"{name}() is defined in a header: every file that includes it "
+                           "may call it, and those are not searched")
         g_text = to_c(guard)
         proof.steps.append(
             f"`if ({g_text}) return;` removed from the top of {name}() ({view.file}:"
@@ -505,6 +510,8 @@ def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: b
                 f"only in its one definition, its prototypes and the {count} above")
             proof.checked.append(f"every call of {name}() was searched for in {view.file} "
                                  f"({name}() is static); none goes through a pointer")
+            proof.assumptions.append(f"no macro defined outside {view.file} calls {name}() "
+                                     "(only that file is searched)")
         else:
             proof.assumptions.append(
                 f"hunks only: the {count} of {name}() in the patch are all its calls, and the "
