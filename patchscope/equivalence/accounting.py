@@ -57,9 +57,11 @@ class _Region:
     key: str  # pairs an old region with a new one
     start: int  # token index, inclusive
     end: int  # token index, inclusive
-    kind: str  # "signature" | "body" | "call"
+    kind: str  # "signature" | "body" | "call" | "refactor"
     label: str
     verdict: VerdictKind | None
+    # a range on one side only (a helper's new definition): cut out, not paired
+    alone: bool = False
 
 
 @dataclass
@@ -285,7 +287,8 @@ def _shape_regions(win: _Window, side: str, path: str, owners: _Owners) -> list[
             if inside and inside == list(range(inside[0], inside[-1] + 1)) and tuple(
                     win.tokens[i].spelling for i in inside) == want:
                 out.append(_Region(r.key, inside[0], inside[-1], "refactor", proof.label,
-                                   VerdictKind.PROVED))
+                                   VerdictKind.PROVED, (r.new if side == "old" else r.old)
+                                   is None))
     return out
 
 
@@ -317,6 +320,15 @@ def _paired(old: list[_Region], new: list[_Region]) -> tuple[list[_Region], list
         old, new = o2, n2
 
 
+def _with_alone(paired: list[_Region], alone: list[_Region]) -> list[_Region]:
+    """*paired* and the one-sided regions that overlap none of them nor each other."""
+    out = list(paired)
+    for r in sorted(alone, key=lambda r: r.start):
+        if all(r.end < o.start or o.end < r.start for o in out):
+            out.append(r)
+    return sorted(out, key=lambda r: r.start)
+
+
 def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], list[int]]:
     """The token spellings with each region replaced by its placeholder, and for
     each item the index of its first token."""
@@ -326,6 +338,9 @@ def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], li
     i = 0
     while i < len(tokens):
         r = starts.get(i)
+        if r is not None and r.alone:  # on this side only: nothing to compare it with
+            i = r.end + 1
+            continue
         if r is not None:
             items.append("\0" + r.key)
             index.append(i)
@@ -374,6 +389,9 @@ def _token_status(win: _Window, regions: list[_Region], items: list[str], index:
         span = range(first, (r.end if r else first) + 1)
         for t in span:
             status[t] = None if j in unequal else (r if r is not None else "equal")
+    for r in regions:
+        if r.alone:
+            status[r.start : r.end + 1] = [r] * (r.end + 1 - r.start)
     return status
 
 
@@ -395,7 +413,11 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
     new_r = (_signature_regions(new, "new", path, owners) + _head_regions(new, "new", path, owners)
              + _body_regions(new, "new", path, owners) + _shape_regions(new, "new", path, owners))
     co, cn = _call_regions(old, new, path, owners)
-    old_r, new_r = _paired(old_r + co, new_r + cn)
+    old_alone = [r for r in old_r if r.alone]
+    new_alone = [r for r in new_r if r.alone]
+    old_r, new_r = _paired([r for r in old_r if not r.alone] + co,
+                           [r for r in new_r if not r.alone] + cn)
+    old_r, new_r = _with_alone(old_r, old_alone), _with_alone(new_r, new_alone)
     old_items, old_index = _reduced(old.tokens, old_r)
     new_items, new_index = _reduced(new.tokens, new_r)
     old_bad, new_bad = _unequal(old_items, new_items)

@@ -38,12 +38,25 @@ from dataclasses import dataclass
 from patchscope.cexpr import Binary, Call, Expr, Name, Num, Unary, parse_expr, substitute, to_c
 from patchscope.cexpr.expr_ast import walk
 from patchscope.core import AnalysisMode, Patch
-from patchscope.equivalence.refactor import Region, ShapeProof, Tok, lex_lines, span_of
+from patchscope.equivalence.refactor import (
+    Refused,
+    Region,
+    ShapeProof,
+    Tok,
+    Use,
+    View,
+    groups,
+    head_start,
+    is_declarator,
+    match,
+    match_back,
+    span_of,
+    text_of,
+    uses,
+    views_of,
+)
 from patchscope.errors import ParseError
 
-C_SUFFIXES = (".c", ".h")
-# keywords before `name (` that make it a call, not a declarator
-_NOT_A_TYPE = {"return", "sizeof", "case", "else", "do", "goto", "typeof", "__typeof__"}
 # what may stand before a call that is a statement of its own
 _STATEMENT_START = {";", "{", "}", ")", "else", ":"}
 # the only names a guard may read besides its parameters
@@ -57,140 +70,8 @@ _FUNC = re.compile(r"([A-Za-z_]\w*)\s*\(")
 
 
 @dataclass
-class _Side:
-    toks: list[Tok]
-    directive: set[int]  # file lines of preprocessor directives (with continuations)
-
-
-@dataclass
-class _View:
-    file: str
-    old: _Side
-    new: _Side
-    section: str = ""  # the hunk header's section (mbox)
-
-
-def _side(lines: list[str], first: int) -> _Side:
-    directive: set[int] = set()
-    going = False
-    for n, line in enumerate(lines):
-        if going or line.lstrip().startswith("#"):
-            directive.add(first + n)
-            going = line.rstrip().endswith("\\")
-    return _Side(lex_lines(lines, first), directive)
-
-
-def _views(patch: Patch, tree: bool) -> list[_View] | str:
-    """The old/new pairs of every C file: hunks (mbox), whole files (tree)."""
-    out = []
-    for fc in patch.files:
-        if not fc.path.endswith(C_SUFFIXES) or fc.is_binary:
-            continue
-        if tree:
-            if fc.tree_old_text is None or fc.tree_new_text is None:
-                return f"the whole old and new {fc.path} are not known"
-            out.append(_View(fc.path, _side(fc.tree_old_text.split("\n"), 1),
-                             _side(fc.tree_new_text.split("\n"), 1)))
-            continue
-        for h in fc.hunks:
-            old_first = h.old_start if h.old_length else h.old_start + 1
-            new_first = h.new_start if h.new_length else h.new_start + 1
-            out.append(_View(fc.path, _side(h.old_window, old_first),
-                             _side(h.new_window, new_first), h.section))
-    return out
-
-
-def _match(toks: list[Tok], k: int) -> int | None:
-    """The index of the bracket closing the one at *k*."""
-    pairs = {"(": ")", "{": "}", "[": "]"}
-    opening, closing = toks[k].spelling, pairs[toks[k].spelling]
-    depth = 0
-    for j in range(k, len(toks)):
-        s = toks[j].spelling
-        if s == opening:
-            depth += 1
-        elif s == closing:
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
-def _match_back(toks: list[Tok], j: int) -> int | None:
-    """The index of the ``(`` that the ``)`` at *j* closes."""
-    depth = 0
-    for k in range(j, -1, -1):
-        s = toks[k].spelling
-        if s == ")":
-            depth += 1
-        elif s == "(":
-            depth -= 1
-            if depth == 0:
-                return k
-    return None
-
-
-def _is_declarator(toks: list[Tok], k: int) -> bool:
-    if k == 0:
-        return False
-    prev = toks[k - 1]
-    if prev.spelling == "*":
-        return True
-    return prev.kind in ("IDENTIFIER", "KEYWORD") and prev.spelling not in _NOT_A_TYPE
-
-
-@dataclass
-class _Use:
-    kind: str  # "definition" | "prototype" | "call" | "value"
-    k: int  # index of the name
-    close: int | None = None  # index of the `)` after it
-
-
-def _uses(toks: list[Tok], name: str) -> list[_Use]:
-    out = []
-    for k, t in enumerate(toks):
-        if t.spelling != name or t.kind != "IDENTIFIER":
-            continue
-        if k and toks[k - 1].spelling in (".", "->"):
-            continue  # a member spelled like the function, not the function
-        if k + 1 >= len(toks) or toks[k + 1].spelling != "(":
-            out.append(_Use("value", k))
-            continue
-        close = _match(toks, k + 1)
-        if close is None:
-            out.append(_Use("value", k))  # runs past the window: not seen whole
-            continue
-        after = toks[close + 1].spelling if close + 1 < len(toks) else ""
-        if _is_declarator(toks, k):
-            out.append(_Use("definition" if after == "{" else "prototype", k, close))
-        else:
-            out.append(_Use("call", k, close))
-    return out
-
-
-def _groups(toks: list[Tok], start: int, end: int) -> list[list[Tok]]:
-    """The comma-separated groups of toks[start:end] at bracket depth 0."""
-    out: list[list[Tok]] = [[]]
-    depth = 0
-    for t in toks[start:end]:
-        if t.spelling in "([{":
-            depth += 1
-        elif t.spelling in ")]}":
-            depth -= 1
-        if t.spelling == "," and depth == 0:
-            out.append([])
-        else:
-            out[-1].append(t)
-    return [g for g in out if g]
-
-
-def _text(toks: list[Tok]) -> str:
-    return " ".join(t.spelling for t in toks)
-
-
-@dataclass
 class _Callee:
-    view: _View
+    view: View
     type_start: int  # old side index of the first type word
     k: int
     open_brace: int  # old side
@@ -209,7 +90,7 @@ def _guarded_return(toks: list[Tok], brace: int) -> tuple[tuple[int, int], int, 
     i = brace + 1
     if i + 1 >= len(toks) or toks[i].spelling != "if" or toks[i + 1].spelling != "(":
         return None
-    close = _match(toks, i + 1)
+    close = match(toks, i + 1)
     if close is None or close == i + 2:
         return None
     braced = close + 1 < len(toks) and toks[close + 1].spelling == "{"
@@ -227,31 +108,24 @@ def _guarded_return(toks: list[Tok], brace: int) -> tuple[tuple[int, int], int, 
     return (i + 2, close - 1), semi, semi > ret + 1
 
 
-def _head_start(toks: list[Tok], k: int) -> int:
-    j = k
-    while j > 0 and (toks[j - 1].kind in ("IDENTIFIER", "KEYWORD") or toks[j - 1].spelling == "*"):
-        j -= 1
-    return j
-
-
-def _candidates(views: list[_View], skip: set[str]) -> dict[str, tuple[_View, int, int]]:
+def _candidates(views: list[View], skip: set[str]) -> dict[str, tuple[View, int, int]]:
     """Functions whose old definition opens with a guarded return that the new
     one no longer opens with: name -> (view, old index, new index)."""
-    out: dict[str, tuple[_View, int, int]] = {}
+    out: dict[str, tuple[View, int, int]] = {}
     for v in views:
         old, new = v.old.toks, v.new.toks
         for k, t in enumerate(old):
-            if t.kind != "IDENTIFIER" or t.spelling in skip or not _is_declarator(old, k):
+            if t.kind != "IDENTIFIER" or t.spelling in skip or not is_declarator(old, k):
                 continue
             if k + 1 >= len(old) or old[k + 1].spelling != "(":
                 continue
-            close = _match(old, k + 1)
+            close = match(old, k + 1)
             if close is None or close + 1 >= len(old) or old[close + 1].spelling != "{":
                 continue
             found = _guarded_return(old, close + 1)
             if found is None:
                 continue
-            news = [u for u in _uses(new, t.spelling) if u.kind == "definition"]
+            news = [u for u in uses(new, t.spelling) if u.kind == "definition"]
             if len(news) != 1:
                 continue
             assert news[0].close is not None
@@ -264,40 +138,36 @@ def _candidates(views: list[_View], skip: set[str]) -> dict[str, tuple[_View, in
     return out
 
 
-class _Refused(Exception):
-    """The shape does not hold: why, in one sentence."""
-
-
-def _callee(view: _View, k: int, new_k: int) -> _Callee:
+def _callee(view: View, k: int, new_k: int) -> _Callee:
     old, new = view.old.toks, view.new.toks
     name = old[k].spelling
-    close = _match(old, k + 1)
+    close = match(old, k + 1)
     assert close is not None
-    start = _head_start(old, k)
+    start = head_start(old, k)
     words = [t.spelling for t in old[start:k]]
     if "void" not in words or old[k - 1].spelling == "*":
-        raise _Refused(f"{name}() does not return void ({' '.join(words) or 'its type'} is "
-                       "what the patch shows): the value its early return gave a caller is "
-                       "not covered")
+        raise Refused(f"{name}() does not return void ({' '.join(words) or 'its type'} is "
+                      "what the patch shows): the value its early return gave a caller is "
+                      "not covered")
     found = _guarded_return(old, close + 1)
     assert found is not None
     if found[2]:
-        raise _Refused(f"the early return removed from {name}() gives a value: what a "
-                       "caller does with it is not covered")
-    n_close = _match(new, new_k + 1)
+        raise Refused(f"the early return removed from {name}() gives a value: what a "
+                      "caller does with it is not covered")
+    n_close = match(new, new_k + 1)
     assert n_close is not None
-    n_start = _head_start(new, new_k)
+    n_start = head_start(new, new_k)
     if [t.spelling for t in old[start : close + 2]] != [t.spelling for t in
                                                           new[n_start : n_close + 2]]:
-        raise _Refused(f"the declarator of {name}() changes too")
+        raise Refused(f"the declarator of {name}() changes too")
     params = []
-    for g in _groups(old, k + 2, close):
+    for g in groups(old, k + 2, close):
         if [t.spelling for t in g] == ["void"]:
             continue
         idents = [t for t in g if t.kind == "IDENTIFIER"]
         if len(g) < 2 or not idents or idents[-1] is not g[-1]:
-            raise _Refused(f"a parameter of {name}() is not read as `type name`: "
-                           f"`{_text(g)}`")
+            raise Refused(f"a parameter of {name}() is not read as `type name`: "
+                          f"`{text_of(g)}`")
         params.append((g[-1].spelling, any(t.spelling == "*" for t in g)))
     return _Callee(view, start, k, close + 1, found[0], found[1], params, "static" in words,
                    new_k, n_close + 1)
@@ -307,16 +177,16 @@ def _pure(e: Expr, what: str) -> Expr:
     """*e* without likely()/unlikely(); refused if it calls anything else."""
     for sub in walk(e):
         if isinstance(sub, Call) and sub.func not in _TRANSPARENT:
-            raise _Refused(f"{what} calls {sub.func}(), which may have side effects")
+            raise Refused(f"{what} calls {sub.func}(), which may have side effects")
     return e
 
 
 def _parse(toks: list[Tok], what: str) -> Expr:
     try:
-        return parse_expr(_text(toks))
+        return parse_expr(text_of(toks))
     except ParseError as exc:
-        raise _Refused(f"{what} `{_text(toks)}` is not read as a pure C expression "
-                       f"({exc})") from None
+        raise Refused(f"{what} `{text_of(toks)}` is not read as a pure C expression "
+                      f"({exc})") from None
 
 
 Nnf = tuple  # ("and"|"or", left, right) or ("leaf", positive, atom text)
@@ -350,26 +220,26 @@ def _nnf(e: Expr, negated: bool) -> Nnf:
 
 @dataclass
 class _Site:
-    view: _View
+    view: View
     caller: str
     line: int  # new side
     region: Region | None  # None: the call is unchanged (already guarded so)
     step: str
 
 
-def _enclosing(view: _View, k: int) -> str:
+def _enclosing(view: View, k: int) -> str:
     """The name of the function the new side's token *k* stands in, if seen."""
     toks = view.new.toks
     best = None
     for j in range(k - 1, -1, -1):
         t = toks[j]
         if t.kind != "IDENTIFIER" or j + 1 >= len(toks) or toks[j + 1].spelling != "(" \
-                or not _is_declarator(toks, j):
+                or not is_declarator(toks, j):
             continue
-        close = _match(toks, j + 1)
+        close = match(toks, j + 1)
         if close is None or close + 1 >= len(toks) or toks[close + 1].spelling != "{":
             continue
-        end = _match(toks, close + 1)
+        end = match(toks, close + 1)
         if end is None or end > k:
             best = t.spelling
             break
@@ -379,33 +249,33 @@ def _enclosing(view: _View, k: int) -> str:
     return f"{best}()"
 
 
-def _call_form(toks: list[Tok], use: _Use) -> tuple[int, int, list[Tok] | None]:
+def _call_form(toks: list[Tok], use: Use) -> tuple[int, int, list[Tok] | None]:
     """(first index, last index, the guard's tokens or None) of the call
     statement at *use*: ``f(a);``, ``if (G) f(a);`` or ``if (G) { f(a); }``."""
     k, close = use.k, use.close
     assert close is not None
     name = toks[k].spelling
     if close + 1 >= len(toks) or toks[close + 1].spelling != ";":
-        raise _Refused(f"the call of {name}() at line {toks[k].line} is not a statement of "
-                       "its own (its value is used, or more follows)")
+        raise Refused(f"the call of {name}() at line {toks[k].line} is not a statement of "
+                      "its own (its value is used, or more follows)")
     end = close + 1
     if k == 0:
-        raise _Refused(f"the call of {name}() at line {toks[k].line} starts the window: "
-                       "what stands before it is not shown")
+        raise Refused(f"the call of {name}() at line {toks[k].line} starts the window: "
+                      "what stands before it is not shown")
     braced = toks[k - 1].spelling == "{" and end + 1 < len(toks) and toks[end + 1].spelling == "}"
     paren = k - 2 if braced else k - 1
     if paren >= 0 and toks[paren].spelling == ")":
-        opening = _match_back(toks, paren)
+        opening = match_back(toks, paren)
         if opening is not None and opening > 0 and toks[opening - 1].spelling == "if":
             return opening - 1, end + 1 if braced else end, toks[opening + 1 : paren]
     if toks[k - 1].spelling not in _STATEMENT_START:
-        raise _Refused(f"the call of {name}() at line {toks[k].line} is not a statement of "
-                       "its own")
+        raise Refused(f"the call of {name}() at line {toks[k].line} is not a statement of "
+                      "its own")
     return k, end, None
 
 
-def _check_site(callee: _Callee, guard: Expr, view: _View, old_use: _Use,
-                new_use: _Use, n: int) -> _Site:
+def _check_site(callee: _Callee, guard: Expr, view: View, old_use: Use,
+                new_use: Use, n: int) -> _Site:
     name = callee.view.old.toks[callee.k].spelling
     old, new = view.old.toks, view.new.toks
     o_first, o_last, o_guard = _call_form(old, old_use)
@@ -414,39 +284,39 @@ def _check_site(callee: _Callee, guard: Expr, view: _View, old_use: _Use,
     where = f"{view.file}:{line}"
     caller = _enclosing(view, new_use.k)
     if n_guard is None:
-        raise _Refused(f"the call of {name}() in {caller} at {where} is not guarded: the "
-                       "guard removed from the callee no longer applies to it")
+        raise Refused(f"the call of {name}() in {caller} at {where} is not guarded: the "
+                      "guard removed from the callee no longer applies to it")
     if n_last + 1 < len(new) and new[n_last + 1].spelling == "else":
-        raise _Refused(f"the guarded call at {where} is followed by `else`, which now binds "
-                       "to the new `if`")
+        raise Refused(f"the guarded call at {where} is followed by `else`, which now binds "
+                      "to the new `if`")
     old_spell = [t.spelling for t in old[o_first : o_last + 1]]
     new_spell = [t.spelling for t in new[n_first : n_last + 1]]
     if o_guard is not None and old_spell != new_spell:
-        raise _Refused(f"the call at {where} was guarded already, and the guard changes")
+        raise Refused(f"the call at {where} was guarded already, and the guard changes")
     assert old_use.close is not None and new_use.close is not None
-    old_args = _groups(old, old_use.k + 2, old_use.close)
-    new_args = _groups(new, new_use.k + 2, new_use.close)
-    if [_text(a) for a in old_args] != [_text(a) for a in new_args]:
-        raise _Refused(f"the call of {name}() at {where} changes its arguments")
+    old_args = groups(old, old_use.k + 2, old_use.close)
+    new_args = groups(new, new_use.k + 2, new_use.close)
+    if [text_of(a) for a in old_args] != [text_of(a) for a in new_args]:
+        raise Refused(f"the call of {name}() at {where} changes its arguments")
     if len(new_args) != len(callee.params):
-        raise _Refused(f"the call of {name}() at {where} passes {len(new_args)} arguments "
-                       f"for {len(callee.params)} parameters")
+        raise Refused(f"the call of {name}() at {where} passes {len(new_args)} arguments "
+                      f"for {len(callee.params)} parameters")
     reads = {n.name for n in walk(guard) if isinstance(n, Name)}
     mapping: dict[str, Expr] = {}
     binds = []
     for (param, pointer), arg in zip(callee.params, new_args, strict=True):
-        value = _pure(_parse(arg, f"the argument for {param}"), f"the argument `{_text(arg)}`")
+        value = _pure(_parse(arg, f"the argument for {param}"), f"the argument `{text_of(arg)}`")
         if param in reads and not pointer:
-            raise _Refused(f"the guard reads {param}, an integer parameter: the conversion "
-                           f"of `{_text(arg)}` to its type is not modelled")
+            raise Refused(f"the guard reads {param}, an integer parameter: the conversion "
+                          f"of `{text_of(arg)}` to its type is not modelled")
         mapping[param] = value
         binds.append(f"`{param}` := `{to_c(value)}`")
     bound = substitute(guard, mapping)
     new_guard = _pure(_parse(n_guard, "the caller's guard"), f"the guard at {where}")
     if _nnf(bound, True) != _nnf(new_guard, False):
-        raise _Refused(f"the guard at {where}, `{to_c(new_guard)}`, is not the negation of "
-                       f"the removed guard with the call's arguments, `!({to_c(bound)})`, "
-                       "term by term (De Morgan, the same tests in the same order)")
+        raise Refused(f"the guard at {where}, `{to_c(new_guard)}`, is not the negation of "
+                      f"the removed guard with the call's arguments, `!({to_c(bound)})`, "
+                      "term by term (De Morgan, the same tests in the same order)")
     step = (f"{caller} at {where}: {', '.join(binds) or 'no arguments'}; the removed guard "
             f"reads `{to_c(bound)}`; the call now runs only when `{to_c(new_guard)}`, its "
             "negation by De Morgan (the same tests, in the same order, `&&` and `||` "
@@ -461,7 +331,7 @@ def _check_site(callee: _Callee, guard: Expr, view: _View, old_use: _Use,
     return _Site(view, caller, line, region, step)
 
 
-def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: bool) -> ShapeProof:
+def _prove(name: str, found: tuple[View, int, int], views: list[View], tree: bool) -> ShapeProof:
     view, k, new_k = found
     line = view.new.toks[new_k].line
     label = f"the guard of {name}() hoisted into its callers"
@@ -476,14 +346,14 @@ def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: b
         stray = sorted({n.name for n in walk(guard) if isinstance(n, Name)} - params
                        - _CONSTANTS)
         if stray:
-            raise _Refused(f"the removed guard reads {', '.join(stray)}, not a parameter of "
-                           f"{name}(): a caller may spell another object so")
+            raise Refused(f"the removed guard reads {', '.join(stray)}, not a parameter of "
+                          f"{name}(): a caller may spell another object so")
         if tree and not callee.static:
-            raise _Refused(f"{name}() is not static: its callers in other files are not "
-                           "searched")
+            raise Refused(f"{name}() is not static: its callers in other files are not "
+                          "searched")
         if tree and view.file.endswith(".h"):
-            raise _Refused(f"{name}() is defined in a header: every file that includes it "
-                           "may call it, and those are not searched")
+            raise Refused(f"{name}() is defined in a header: every file that includes it "
+                          "may call it, and those are not searched")
         g_text = to_c(guard)
         proof.steps.append(
             f"`if ({g_text}) return;` removed from the top of {name}() ({view.file}:"
@@ -497,8 +367,8 @@ def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: b
             tuple(t.spelling for t in old[callee.open_brace : callee.guard_end + 1]), ("{",)))
         sites = _sites(callee, guard, name, views, tree)
         if not sites:
-            raise _Refused(f"the patch shows no call of {name}(): nothing shows the guard "
-                           "moved into a caller")
+            raise Refused(f"the patch shows no call of {name}(): nothing shows the guard "
+                          "moved into a caller")
         for s in sites:
             proof.steps.append(s.step)
             if s.region is not None:
@@ -520,41 +390,41 @@ def _prove(name: str, found: tuple[_View, int, int], views: list[_View], tree: b
         proof.proved = True
         proof.reason = (f"proved: the guard `{g_text}` removed from {name}() is, negated, "
                         f"the guard each of its {count} now runs under")
-    except _Refused as why:
+    except Refused as why:
         proof.reason = f"not proved: {why}"
         proof.regions = []
     return proof
 
 
-def _sites(callee: _Callee, guard: Expr, name: str, views: list[_View],
+def _sites(callee: _Callee, guard: Expr, name: str, views: list[View],
            tree: bool) -> list[_Site]:
     sites = []
     definitions = {"old": 0, "new": 0}
     n = 0
     for v in views:
-        uses = {}
+        calls = {}
         for side, s in (("old", v.old), ("new", v.new)):
-            got = _uses(s.toks, name)
+            got = uses(s.toks, name)
             for u in got:
                 if s.toks[u.k].line in s.directive:
-                    raise _Refused(f"{name} is named in a preprocessor directive at "
-                                   f"{v.file}:{s.toks[u.k].line}")
+                    raise Refused(f"{name} is named in a preprocessor directive at "
+                                  f"{v.file}:{s.toks[u.k].line}")
                 if u.kind == "value":
-                    raise _Refused(f"{name} is used other than in a call at "
-                                   f"{v.file}:{s.toks[u.k].line}: a call through a pointer "
-                                   "is not checked")
+                    raise Refused(f"{name} is used other than in a call at "
+                                  f"{v.file}:{s.toks[u.k].line}: a call through a pointer "
+                                  "is not checked")
                 definitions[side] += u.kind == "definition"
-            uses[side] = [u for u in got if u.kind == "call"]
-        if len(uses["old"]) != len(uses["new"]):
-            raise _Refused(f"{v.file}: {len(uses['old'])} call(s) of {name}() before the "
-                           f"patch, {len(uses['new'])} after, in the same lines: a call is "
-                           "added or removed")
-        for o, w in zip(uses["old"], uses["new"], strict=True):
+            calls[side] = [u for u in got if u.kind == "call"]
+        if len(calls["old"]) != len(calls["new"]):
+            raise Refused(f"{v.file}: {len(calls['old'])} call(s) of {name}() before the "
+                          f"patch, {len(calls['new'])} after, in the same lines: a call is "
+                          "added or removed")
+        for o, w in zip(calls["old"], calls["new"], strict=True):
             sites.append(_check_site(callee, guard, v, o, w, n))
             n += 1
     if definitions != {"old": 1, "new": 1}:
-        raise _Refused(f"the patch shows {definitions['old']} old and {definitions['new']} "
-                       f"new definitions of {name}(), not one of each")
+        raise Refused(f"the patch shows {definitions['old']} old and {definitions['new']} "
+                      f"new definitions of {name}(), not one of each")
     return sites
 
 
@@ -562,7 +432,7 @@ def prove_hoists(patch: Patch) -> list[ShapeProof]:
     """A proof (or the reason there is none) for each function of *patch*
     whose opening guarded return the patch removes."""
     tree = patch.mode is not AnalysisMode.MBOX
-    views = _views(patch, tree)
+    views = views_of(patch, tree)
     if isinstance(views, str):
         return []
     skip = {c.function for c in patch.signature_changes}

@@ -1,6 +1,6 @@
 """The refactor-shape rules a patch is tried against, and their verdicts.
 
-Each rule (:mod:`.hoist`) proves code moved between functions without a
+Each rule (:mod:`.hoist`, :mod:`.extract`) proves code moved between functions without a
 signature change; its verdict is one part of the patch's, and the ranges it
 compared are cut out by the whole-patch accounting (:mod:`.accounting`).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from patchscope.arch import ArchProfile
 from patchscope.core import INTERNAL_ERROR, Basis, Finding, Patch, Severity, Verdict, VerdictKind
+from patchscope.equivalence.extract import prove_extracts
 from patchscope.equivalence.hoist import prove_hoists
 from patchscope.equivalence.refactor import ShapeProof
 
@@ -29,7 +30,7 @@ def shape_verdict(proof: ShapeProof, profile: ArchProfile) -> Verdict:
 def decide_shapes(patch: Patch, profile: ArchProfile) -> tuple[list[ShapeProof], list[Part]]:
     """Every shape proof of *patch* and the verdict parts they add."""
     try:
-        proofs = prove_hoists(patch)
+        proofs = prove_hoists(patch) + prove_extracts(patch)
     except Exception as exc:  # a bug, said so: the patch is then not proved
         message = (f"internal error while trying the refactor shapes: {type(exc).__name__}: "
                    f"{exc} (a bug in patchscope; please report it)")

@@ -164,7 +164,8 @@ def test_a_guard_that_is_not_the_negation_is_not_proved(what: str, old: str, new
 @pytest.mark.parametrize("tree", [False, True], ids=["mbox", "tree"])
 def test_the_address_of_the_callee_taken_is_not_proved(tree: bool, tmp_path: Path) -> None:
     # a call through the pointer runs without the guard
-    edits = [*_shape(), ("\tbus->polls++;\n}", "\tbus->polls++;\n\tbus->hook = widget_kick;\n}")]
+    edits = [*_shape(), ("\t\twidget_kick(w);\n\tbus->polls++;\n}",
+                         "\t\twidget_kick(w);\n\tbus->polls++;\n\tbus->hook = widget_kick;\n}")]
     repo, patch = _made(tmp_path, edits, "address-taken")
     rc, report = _run_made(repo, patch, tree)
     assert rc == 1 and "used other than in a call" in _shape_reason(report)
