@@ -17,8 +17,9 @@ What the rule demands, each a reason to refuse when it does not hold:
   ``h()`` is not a return from ``f()``), and names no ``__func__`` or
   ``__LINE__`` (they differ in ``h()``);
 - BODY never writes a parameter nor takes its address (``h()`` writes its
-  own copy, BLOCK wrote ``f()``'s variable), nor its ``sizeof`` or ``typeof``
-  (the argument's type may differ);
+  own copy, BLOCK wrote ``f()``'s variable), nor reaches with ``.`` or ``[``
+  into one passed by value that is not a pointer (a struct: its copy), nor
+  takes its ``sizeof`` or ``typeof`` (the argument's type may differ);
 - each argument is a local or parameter of ``f()`` whose address ``f()``
   never takes, or a chain of members and subscripts, which only a BODY with
   no call and no write may read (a write or a call may change what BLOCK
@@ -179,7 +180,8 @@ def _prove(helper: str, hview: View, hk: int, views: list[View]) -> ShapeProof:
             params.append((g[-1].spelling, [t.spelling for t in g[:-1]]))
         names = {p for p, _ in params}
         body = new[h.brace + 1 : h.end]
-        _check_body(body, names, helper)
+        copies = {p for p, ptype in params if "*" not in ptype}
+        _check_body(body, names, copies, helper)
         calls = []
         for v in views:
             for side, s in (("old", v.old), ("new", v.new)):
@@ -206,7 +208,9 @@ def _prove(helper: str, hview: View, hk: int, views: list[View]) -> ShapeProof:
     return proof
 
 
-def _check_body(body: list[Tok], params: set[str], helper: str) -> None:
+def _check_body(body: list[Tok], params: set[str], copies: set[str], helper: str) -> None:
+    """*copies*: the parameters passed by value that are not pointers (a struct
+    may be one: writing a member of it writes the helper's copy)."""
     for i, t in enumerate(body):
         if t.spelling in _TYPE_OF and i + 1 < len(body) and body[i + 1].spelling in params:
             raise Refused(f"{helper}() takes `{t.spelling}` of a parameter: the argument's "
@@ -226,9 +230,11 @@ def _check_body(body: list[Tok], params: set[str], helper: str) -> None:
                 i and body[i - 1].spelling in (".", "->")):
             before = body[i - 1].spelling if i else ""
             after = body[i + 1].spelling if i + 1 < len(body) else ""
-            if after in _WRITES or before in ("++", "--", "&"):
-                raise Refused(f"{helper}() writes its parameter {t.spelling} or takes its "
-                              "address: the caller's variable is not its copy")
+            if after in _WRITES or before in ("++", "--", "&") or (
+                    t.spelling in copies and after in (".", "[")):
+                raise Refused(f"{helper}() writes its parameter {t.spelling}, takes its "
+                              "address or reaches into it: the caller's variable is not its "
+                              "copy")
 
 
 def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
@@ -242,6 +248,8 @@ def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
     f_new = _enclosing(new, k)
     if f_new is None:
         raise Refused(f"the function calling {helper}() at {where} is not seen whole")
+    if view is hview and f_new.head <= h.k <= f_new.end:
+        raise Refused(f"{helper}() is defined inside {f_new.name}()")
     olds = [u for u in uses(old, f_new.name) if u.kind == "definition"]
     f_old = _definition(old, olds[0].k) if len(olds) == 1 else None
     if f_old is None:
@@ -332,6 +340,9 @@ def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
     proof.assumptions.append(
         f"every local of {f_old.name}() is declared as `type name` (how the reader tells "
         f"which names {helper}() may not read)")
+    proof.assumptions.append(
+        f"a message that prints the function's name or line (__func__ inside a macro) is not "
+        f"behaviour: in {helper}() it names the helper")
     proof.reason = (f"proved: {helper}() inlined at its one call is the block it replaces, "
                     f"old lines {first}-{last} of {f_old.name}()")
 

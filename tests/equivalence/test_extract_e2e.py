@@ -93,6 +93,13 @@ VARIANTS = {
                  [_extract()[0], ("\tif (count > 1)\n\t" + OLD_KICK,
                                   "\tif (count > 1)\n\t\twidget_drain_kick(w, count);")],
                  "not a statement of its own"),
+    # a struct passed by value: the helper writes a member of its own copy
+    "struct-copy": (
+        [(OLD_KICK + TAIL, "\tstruct widget copy = *w;\n\n\tcopy.kicks += count;\n"
+          "\twidget_write(w, WIDGET_KICK, copy.kicks);\n\tbus->polls = copy.kicks;\n}")],
+        [_extract(helper=_helper("\tcopy.kicks += n;", "struct widget copy, unsigned int n"))[0],
+         ("\tcopy.kicks += count;\n", "\twidget_drain_kick(copy, count);\n")],
+        "reaches into it"),
     # the helper declares a name that widget_drain() reads after the block
     "declares-used-name": (
         [(OLD_KICK + TAIL, "\tunsigned int k = count;\n\n" + OLD_KICK.replace(
