@@ -157,7 +157,7 @@ def _find(toks: list[Tok], want: list[str], start: int, end: int) -> list[int]:
             if [t.spelling for t in toks[i : i + n]] == want]
 
 
-def _prove(helper: str, hview: View, hk: int, views: list[View]) -> ShapeProof:
+def _prove(helper: str, hview: View, hk: int, views: list[View], tree: bool) -> ShapeProof:
     new = hview.new.toks
     line = new[hk].line
     proof = ShapeProof(helper, hview.file, line, f"the helper {helper}() and its one call",
@@ -201,6 +201,13 @@ def _prove(helper: str, hview: View, hk: int, views: list[View]) -> ShapeProof:
         cview, use = calls[0]
         assert use.close is not None
         _inline(proof, helper, h, hview, params, body, cview, use.k, use.close)
+        if tree:
+            proof.checked.append(f"{helper}() is new and called once: its name was searched "
+                                 "for in the whole old and new files of the patch")
+        else:
+            proof.assumptions.append(
+                f"hunks only: {helper}() is new, its name nowhere in the old files (the tree "
+                "is not searched; --tree does), so its one call in the patch is its only one")
         proof.proved = True
     except Refused as why:
         proof.reason = f"not proved: {why}"
@@ -363,7 +370,7 @@ def prove_extracts(patch: Patch) -> list[ShapeProof]:
             if name in seen or any(uses(w.old.toks, name) for w in views):
                 continue
             seen.add(name)
-            out.append(_prove(name, v, u.k, views))
+            out.append(_prove(name, v, u.k, views, tree))
     return out
 
 

@@ -31,6 +31,11 @@ def test_the_extracted_helper_is_proved(tree: bool, tmp_path) -> None:
     code = [a for a in patch["accounting"] if a["text"].strip()
             and not a["text"].lstrip().startswith("/*")]
     assert code and all(a["kind"] == "refactor" and a["by"] == LABEL for a in code)
+    nfc = patch["nfc"]
+    assumed = any("widget_drain_kick() is new, its name nowhere in the old files" in a
+                  for a in nfc["assumptions"])
+    checked = any("widget_drain_kick() is new and called once" in c for c in nfc["checked"])
+    assert (assumed, checked) == (not tree, tree)
 
 
 MUTANTS = {
