@@ -20,10 +20,11 @@ What the rule demands, each a reason to refuse when it does not hold:
   own copy, BLOCK wrote ``f()``'s variable), nor reaches with ``.`` or ``[``
   into one passed by value that is not a pointer (a struct: its copy), nor
   takes its ``sizeof`` or ``typeof`` (the argument's type may differ);
-- each argument is a local or parameter of ``f()`` whose address ``f()``
-  never takes, or a chain of members and subscripts, which only a BODY with
-  no call and no write may read (a write or a call may change what BLOCK
-  read again after it);
+- each argument is a parameter of ``f()`` or a local declared once at the
+  top of its body before the call, whose address ``f()`` never takes; any
+  other name, or a chain of members and subscripts, only a BODY with no
+  call, no ``asm`` and no write may read (a write or a call may change what
+  BLOCK read again after it);
 - an integer parameter gets a variable of ``f()`` declared with the same
   type words (no conversion at the call); a pointer parameter any argument;
 - no name BODY reads (other than its parameters) is declared in ``f()``, and
@@ -108,24 +109,27 @@ def _looks_declared(toks: list[Tok], i: int) -> bool:
     return prev.spelling == "," and after in (";", "=", ",")
 
 
-def _declared_type(toks: list[Tok], f: _Function, name: str, skip: range) -> list[str] | None:
-    """The type words of the one declaration of *name* in *f* (outside *skip*)."""
-    found = set()
-    for i in range(f.k + 2, f.end):
+def _declared_type(toks: list[Tok], f: _Function, name: str, before: int) -> list[str] | None:
+    """The type words of *name* when *f* declares it once, as a parameter or at
+    the top of its body's scope before token *before*: a variable of *f* there,
+    not a file-scope object (a declaration in an inner block may have ended)."""
+    found = []
+    depth = 0
+    for i in range(f.k + 2, min(before, f.end)):
         t = toks[i]
-        if i in skip or t.spelling != name or t.kind != "IDENTIFIER" \
-                or not _looks_declared(toks, i):
+        depth += (t.spelling == "{") - (t.spelling == "}")
+        if t.spelling != name or t.kind != "IDENTIFIER" or not _looks_declared(toks, i):
             continue
         j = i
         while j > 0 and (toks[j - 1].kind in ("IDENTIFIER", "KEYWORD")
                          or toks[j - 1].spelling == "*"):
             j -= 1
-        if toks[j - 1].spelling not in ("(", ",", ";", "{", "}"):
+        if toks[j - 1].spelling not in ("(", ",", ";", "{", "}") or depth > 1:
             return None
-        found.add(tuple(x.spelling for x in toks[j:i]))
+        found.append(tuple(x.spelling for x in toks[j:i]))
     if len(found) != 1:
         return None
-    return list(next(iter(found)))
+    return list(found[0])
 
 
 def _postfix(arg: list[Tok]) -> bool:
@@ -267,8 +271,8 @@ def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
                       "parameters")
     mapping = {}
     binds = []
-    stateful = any(t.spelling in _WRITES or (t.kind == "IDENTIFIER" and i + 1 < len(body)
-                                             and body[i + 1].spelling == "(")
+    stateful = any(t.spelling in _WRITES or t.spelling in ("asm", "__asm__") or (
+        t.kind == "IDENTIFIER" and i + 1 < len(body) and body[i + 1].spelling == "(")
                    for i, t in enumerate(body))
     for (param, ptype), arg in zip(params, args, strict=True):
         if not _postfix(arg):
@@ -277,13 +281,13 @@ def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
         mapping[param] = [t.spelling for t in arg]
         binds.append(f"`{param}` := `{text_of(arg)}`")
         var = arg[0].spelling
-        declared = _declared_type(old, f_old, var, range(0))
+        declared = _declared_type(new, f_new, var, k)
         if len(arg) > 1 or declared is None:
             if stateful:
                 raise Refused(f"the argument `{text_of(arg)}` is read once at the call, but "
                               f"{helper}() calls or writes before it may read it again")
-        if any(old[i].spelling == var and old[i - 1].spelling == "&"
-               for i in range(f_old.brace, f_old.end)):
+        if any(toks[i].spelling == var and toks[i - 1].spelling == "&"
+               for toks, g in ((old, f_old), (new, f_new)) for i in range(g.brace, g.end)):
             raise Refused(f"{f_old.name}() takes the address of {var}: a call may change it")
         if "*" not in ptype and (len(arg) > 1 or declared != ptype):
             raise Refused(f"the integer parameter {param} ({' '.join(ptype)}) gets "
@@ -355,8 +359,8 @@ def _inline(proof: ShapeProof, helper: str, h: _Function, hview: View,
 
 
 def prove_extracts(patch: Patch) -> list[ShapeProof]:
-    """A proof (or the reason there is none) for each new static function the
-    patch adds."""
+    """A proof (or the reason there is none) for each new static void function
+    the patch adds and calls."""
     tree = patch.mode is not AnalysisMode.MBOX
     views = views_of(patch, tree)
     if isinstance(views, str):
@@ -367,20 +371,23 @@ def prove_extracts(patch: Patch) -> list[ShapeProof]:
         for u in [u for name in _defined_names(v.new.toks) for u in uses(v.new.toks, name)
                   if u.kind == "definition"]:
             name = v.new.toks[u.k].spelling
-            if name in seen or any(uses(w.old.toks, name) for w in views):
-                continue
+            if name in seen or any(uses(w.old.toks, name) for w in views) or not any(
+                    c.kind == "call" for w in views for c in uses(w.new.toks, name)):
+                continue  # not new, or not called: no block it could stand for
             seen.add(name)
             out.append(_prove(name, v, u.k, views, tree))
     return out
 
 
 def _defined_names(toks: list[Tok]) -> list[str]:
-    """The names of the definitions seen on one side, static ones only."""
+    """The names of the definitions seen on one side, static void ones only."""
     out = []
     for k, t in enumerate(toks):
-        if t.kind == "IDENTIFIER" and k + 1 < len(toks) and toks[k + 1].spelling == "(" \
-                and is_declarator(toks, k) and "static" in [
-                    x.spelling for x in toks[head_start(toks, k) : k]]:
+        if t.kind != "IDENTIFIER" or k + 1 >= len(toks) or toks[k + 1].spelling != "(" \
+                or not is_declarator(toks, k) or toks[k - 1].spelling == "*":
+            continue
+        words = [x.spelling for x in toks[head_start(toks, k) : k]]
+        if "static" in words and "void" in words:
             f = _definition(toks, k)
             if f is not None:
                 out.append(t.spelling)
