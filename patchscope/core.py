@@ -152,6 +152,10 @@ class FileChange:
     # tree mode: the changes as the whole old and new files show them, with
     # wide context (a declarator or body the hunks cut is whole here)
     tree_windows: list[TreeWindow] = field(default_factory=list)
+    # tree mode: the whole old and new file (the refactor-shape proofs,
+    # patchscope.equivalence.hoist, look for every call in it)
+    tree_old_text: str | None = None
+    tree_new_text: str | None = None
 
 
 @dataclass
@@ -385,7 +389,7 @@ class LineAccount:
     side: str  # "old": a removed line, "new": an added line
     line: int  # its line number on that side, as the diff numbers it
     text: str
-    kind: str  # "layout" | "prose" | "signature" | "body" | "call" | "unaccounted"
+    kind: str  # "layout" | "prose" | "signature" | "body" | "call" | "refactor" | "unaccounted"
     by: str | None  # what accounts for it, e.g. "call of free_pgtables() in exit_mmap()"
     verdict: VerdictKind | None = None  # the verdict of what accounts for it
     note: str | None = None  # why nothing does, or what the account assumes

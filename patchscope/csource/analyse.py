@@ -68,6 +68,7 @@ def tree_units(patch: Patch, ctx: Context, failed: set[str]) -> list[Unit]:
         new_text = None if fc.is_deleted else tree.text(fc.path, patch.index)
         unit = Unit(path=fc.path, change=fc, old=None, new=None)
         fc.tree_windows = tree_windows(old_text, new_text)
+        fc.tree_old_text, fc.tree_new_text = old_text, new_text
         place_hunks(fc, tree.placements(patch.index, fc.path), old_text, new_text)
         try:
             if old_text is not None:

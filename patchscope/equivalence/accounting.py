@@ -37,6 +37,7 @@ from patchscope.core import (
     SignatureChange,
     VerdictKind,
 )
+from patchscope.equivalence.refactor import ShapeProof
 
 C_SUFFIXES = (".c", ".h")
 PROSE_SUFFIXES = (".rst", ".txt", ".md")
@@ -56,10 +57,12 @@ class _Region:
     key: str  # pairs an old region with a new one
     start: int  # token index, inclusive
     end: int  # token index, inclusive
-    kind: str  # "signature" | "body" | "call"
+    kind: str  # "signature" | "body" | "call" | "refactor"
     label: str
     verdict: VerdictKind | None
-    lone: bool = False  # code one side alone has, that a proved call's proof read
+    # code one side alone has (a helper's new definition, or what a proved
+    # call's proof read): cut out, not paired
+    lone: bool = False
     note: str | None = None  # what that proof assumed reading it
 
 
@@ -169,6 +172,7 @@ class _Owners:
 
     changes: list[SignatureChange]
     calls: list[CallSite]
+    shapes: list[ShapeProof] = field(default_factory=list)  # proved refactor shapes
 
     def change_verdict(self, change: SignatureChange) -> VerdictKind | None:
         parts = [d.body_verdict.kind for d in change.declarations
@@ -295,6 +299,25 @@ def _body_regions(win: _Window, side: str, path: str, owners: _Owners) -> list[_
     return out
 
 
+def _shape_regions(win: _Window, side: str, path: str, owners: _Owners) -> list[_Region]:
+    """The ranges a proved refactor shape compared (:mod:`.refactor`), each only
+    where this window shows exactly the tokens the proof saw there."""
+    out = []
+    for proof in owners.shapes:
+        for r in proof.regions:
+            span = r.old if side == "old" else r.new
+            want = r.old_spellings if side == "old" else r.new_spellings
+            if r.file != path or span is None:
+                continue
+            inside = [i for i, t in enumerate(win.tokens) if _in_span(win.pos(t), span)]
+            if inside and inside == list(range(inside[0], inside[-1] + 1)) and tuple(
+                    win.tokens[i].spelling for i in inside) == want:
+                out.append(_Region(r.key, inside[0], inside[-1], "refactor", proof.label,
+                                   VerdictKind.PROVED, (r.new if side == "old" else r.old)
+                                   is None))
+    return out
+
+
 def _decl_verdict(d: Declaration, change: SignatureChange) -> VerdictKind | None:
     if d.body_verdict is not None:
         return d.body_verdict.kind
@@ -321,6 +344,15 @@ def _paired(old: list[_Region], new: list[_Region]) -> tuple[list[_Region], list
         if len(o2) == len(old) and len(n2) == len(new):
             return o2, n2
         old, new = o2, n2
+
+
+def _with_alone(paired: list[_Region], alone: list[_Region]) -> list[_Region]:
+    """*paired* and the one-sided regions that overlap none of them nor each other."""
+    out = list(paired)
+    for r in sorted(alone, key=lambda r: r.start):
+        if all(r.end < o.start or o.end < r.start for o in out):
+            out.append(r)
+    return sorted(out, key=lambda r: r.start)
 
 
 def _reduced(tokens: list[Token], regions: list[_Region]) -> tuple[list[str], list[int]]:
@@ -403,11 +435,15 @@ def _judge(path: str, old: _Window, new: _Window, owners: _Owners
         return ({k: ("unaccounted", None, None, why) for k in bad},
                 [(side, line, _text(win, line)) for (side, line), win in bad.items()])
     old_r = (_signature_regions(old, "old", path, owners) + _head_regions(old, "old", path, owners)
-             + _body_regions(old, "old", path, owners))
+             + _body_regions(old, "old", path, owners) + _shape_regions(old, "old", path, owners))
     new_r = (_signature_regions(new, "new", path, owners) + _head_regions(new, "new", path, owners)
-             + _body_regions(new, "new", path, owners))
+             + _body_regions(new, "new", path, owners) + _shape_regions(new, "new", path, owners))
     co, cn = _call_regions(old, new, path, owners)
-    old_r, new_r = _paired(old_r + co, new_r + cn)
+    old_lone = [r for r in old_r if r.lone]
+    new_lone = [r for r in new_r if r.lone]
+    old_r, new_r = _paired([r for r in old_r if not r.lone] + co,
+                           [r for r in new_r if not r.lone] + cn)
+    old_r, new_r = _with_alone(old_r, old_lone), _with_alone(new_r, new_lone)
     old_r += _support_regions(old, "old", path, owners, old_r)
     new_r += _support_regions(new, "new", path, owners, new_r)
     old_items, old_index = _reduced(old.tokens, old_r)
@@ -455,6 +491,8 @@ def _no_region_here(path: str, hunk: Hunk, owners: _Owners) -> bool:
             return False
         if any(d.file == path for d in change.declarations):
             return False
+    if any(r.file == path for p in owners.shapes for r in p.regions):
+        return False
     for call in owners.calls:  # a passed-on call (:mod:`.passon`) of an unchanged callee
         if call.file == path and call.function in text:
             return False
@@ -627,13 +665,15 @@ def _account_file(fc: FileChange, owners: _Owners, tree: bool) -> list[LineAccou
     return [a for h in fc.hunks for a in _account_hunk(path, h, owners)]
 
 
-def account_patch(patch: Patch, tree: bool) -> list[LineAccount]:
+def account_patch(patch: Patch, tree: bool, shapes: Iterable[ShapeProof] = ()
+                  ) -> list[LineAccount]:
     """The account of every changed line of *patch*, in diff order.
 
     Runs after the verdicts: a region takes the verdict of what covers it.
     *tree*: body spans are in the tree's lines (the hunks' ``tree_*_start``).
     """
-    owners = _Owners(patch.signature_changes, patch.call_sites)
+    owners = _Owners(patch.signature_changes, patch.call_sites,
+                     [p for p in shapes if p.proved])
     return [a for fc in patch.files for a in _account_file(fc, owners, tree)]
 
 

@@ -29,6 +29,8 @@ from patchscope.equivalence.accounting import account_patch, assumptions_of, fir
 from patchscope.equivalence.callers import decide_routed, through_callers
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
 from patchscope.equivalence.passon import decide_passed_on
+from patchscope.equivalence.refactor import ShapeProof
+from patchscope.equivalence.shapes import decide_shapes, shape_assumptions
 from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
@@ -405,16 +407,19 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                                    f"no signature change of {call.function}() was found",
                                    arch=profile.name)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
-    _account(patch, parts, profile)
+    shapes, shape_parts = decide_shapes(patch, profile)
+    parts += shape_parts
+    _account(patch, parts, profile, shapes)
     patch.assumptions += [a for a in passed.assumptions if a not in patch.assumptions]
+    shape_assumptions(patch, shapes)
     _set_nfc(patch, parts)
 
 
 def _account(patch: Patch, parts: list[tuple[Verdict, str, str | None, int | None]],
-             profile: ArchProfile) -> None:
+             profile: ArchProfile, shapes: Sequence[ShapeProof] = ()) -> None:
     """The whole-patch accounting: every changed line, or the patch is not proved."""
     try:
-        lines = account_patch(patch, tree=patch.mode is not AnalysisMode.MBOX)
+        lines = account_patch(patch, tree=patch.mode is not AnalysisMode.MBOX, shapes=shapes)
     except ParseError as exc:  # libclang crashed, or --timeout: unknown, not a bug
         parts.append((Verdict(VerdictKind.UNKNOWN, "none",
                               f"the whole-patch accounting did not finish: {exc}"),

@@ -68,7 +68,7 @@ class DiffRow:
 
 
 _MARKS = {"layout": "layout", "prose": "doc", "signature": "sig", "body": "body",
-          "call": "call"}
+          "call": "call", "refactor": "moved"}
 
 
 @dataclass

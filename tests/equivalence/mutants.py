@@ -306,7 +306,8 @@ def main() -> int:
                 *sorted(p for p in (root / "equivalence").glob("xa-*.patch")
                         if p.name != "xa-proto-rename.patch"),
                 root / "equivalence" / "attr-must-check.patch",
-                # issue 12: a neutral argument, a flag word become a bool, a bool an enum
+                # issue 12: a neutral argument, a pure result, a flag word become a bool, a
+                # bool an enum, a guard hoisted into the callers, an extracted helper
                 *sorted((root / "equivalence").glob("proved-*.patch")),
                 # issue 11: a parameter passed on to an unchanged free_pgtables()
                 root / "series4" / "series4.mbox", root / "series4" / "single" / "pass-on.patch"]
