@@ -30,7 +30,7 @@ from patchscope.equivalence.callers import decide_routed, through_callers
 from patchscope.equivalence.callsite import CallProof, check_call, reachable_assertions
 from patchscope.equivalence.passon import decide_passed_on
 from patchscope.equivalence.refactor import ShapeProof
-from patchscope.equivalence.shapes import decide_shapes, shape_assumptions
+from patchscope.equivalence.shapes import SHAPES_LABEL, decide_shapes, shape_assumptions
 from patchscope.equivalence.substitution import BodyProof, definitions, prove_body
 from patchscope.equivalence.symbolic import describe_when
 from patchscope.equivalence.unify import CalleeSubstitution
@@ -408,8 +408,15 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
                                    arch=profile.name)
             parts.append((call.verdict, _call_label(call), call.file, call.line))
     shapes, shape_parts = decide_shapes(patch, profile)
-    parts += shape_parts
+    parts += [p for p in shape_parts if p[0].kind is VerdictKind.PROVED]
     _account(patch, parts, profile, shapes)
+    # A shape rule that could not prove its candidate claims nothing: it decides
+    # the verdict only where its lines stay unaccounted (then its reason says
+    # why), not where another proof read them (a struct's init helper, inlined
+    # by the call that uses it, is also a new static void function called once).
+    covered = bool(patch.accounting) and first_unaccounted(patch.accounting) is None
+    parts += [p for p in shape_parts if p[0].kind is not VerdictKind.PROVED
+              and (not covered or p[1] == SHAPES_LABEL)]
     patch.assumptions += [a for a in passed.assumptions if a not in patch.assumptions]
     shape_assumptions(patch, shapes)
     _set_nfc(patch, parts)

@@ -14,6 +14,8 @@ from patchscope.equivalence.hoist import prove_hoists
 from patchscope.equivalence.refactor import ShapeProof
 
 Part = tuple[Verdict, str, str | None, int | None]  # verdict, label, file, line
+# the label of the part an internal error of the rules gives: always kept
+SHAPES_LABEL = "the refactor shapes"
 
 
 def shape_verdict(proof: ShapeProof, profile: ArchProfile) -> Verdict:
@@ -37,7 +39,7 @@ def decide_shapes(patch: Patch, profile: ArchProfile) -> tuple[list[ShapeProof],
         patch.findings.append(Finding(INTERNAL_ERROR, Severity.ERROR, message,
                                       patch=patch.index))
         return [], [(Verdict(VerdictKind.UNKNOWN, "none", message, Basis.NONE,
-                             arch=profile.name), "the refactor shapes", None, None)]
+                             arch=profile.name), SHAPES_LABEL, None, None)]
     return proofs, [(shape_verdict(p, profile), p.label, p.file, p.line) for p in proofs]
 
 
