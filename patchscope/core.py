@@ -396,6 +396,7 @@ class Patch:
     nfc_claim: str | None = None  # the sentence that makes the claim
     trailers: list[Trailer] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
+    # review replies; a check drops them once their trailers and comments are read
     replies: list[Message] = field(default_factory=list)
     review_comments: list[ReviewComment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

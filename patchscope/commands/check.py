@@ -76,6 +76,10 @@ def check_series(options: CheckOptions) -> Series:
     progress = Progress(enabled=options.progress)
     series = read_series(list(options.sources) or options.source,
                          cwd=options.tree or os.getcwd())
+    for patch in series.patches:
+        # the replies' trailers and review comments are read: their text is
+        # not needed by any later stage or report, and is most of a big mailbox
+        patch.replies = []
     tree = open_tree(options, series) if options.tree else None
     try:
         analyse_series(series, tree, options, progress)
