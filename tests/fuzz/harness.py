@@ -36,7 +36,11 @@ class Outcome:
     detail: str = ""
 
 
+_fired: list[int] = []  # the limit signals delivered during the current input
+
+
 def _on_alarm(signum: int, frame: object) -> None:
+    _fired.append(signum)
     raise _CpuAlarm() if signum == signal.SIGPROF else _Alarm()
 
 
@@ -48,6 +52,7 @@ def run_one(data: bytes, limit: float = 20.0, scenarios: int = 20,
     fd, path = tempfile.mkstemp(suffix=".mbox", prefix="fuzz-")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    _fired.clear()
     old = signal.signal(signal.SIGALRM, _on_alarm)
     old_prof = signal.signal(signal.SIGPROF, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, limit)
@@ -59,6 +64,8 @@ def run_one(data: bytes, limit: float = 20.0, scenarios: int = 20,
         series = check_series(options)
         render(series, options)
         bugs = [f for f in series.all_findings() if f.check == INTERNAL_ERROR]
+        if bugs and _fired:  # the limit's exception, wrapped, then reported as a bug
+            return Outcome("hang", time.monotonic() - start, f"a limit fired: {bugs[0].message}")
         if bugs:
             return Outcome("crash", time.monotonic() - start, bugs[0].message)
         return Outcome("ok", time.monotonic() - start)
@@ -71,6 +78,9 @@ def run_one(data: bytes, limit: float = 20.0, scenarios: int = 20,
             return Outcome("ok", time.monotonic() - start, str(exc))
         return Outcome("crash", time.monotonic() - start, f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - that is what the fuzzer looks for
+        if _fired:  # the limit's exception, wrapped on its way (ctypes: ArgumentError)
+            what = f"{cpu_limit:g} s CPU" if _fired[0] == signal.SIGPROF else f"{limit:g} s"
+            return Outcome("hang", time.monotonic() - start, f"past {what} ({exc})")
         return Outcome("crash", time.monotonic() - start, f"{type(exc).__name__}: {exc}")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
