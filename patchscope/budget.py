@@ -42,3 +42,57 @@ def expired() -> bool:
 def reason() -> str:
     """Why unfinished work is unknown, naming the limit."""
     return f"not finished within the run's --timeout of {_seconds:g} s"
+
+
+# Per-patch caps on the work whose amount the input decides: call sites run
+# through a kernel model and z3 queries.  A patch with hundreds of calls of a
+# modelled function (a fuzzed or hand-built mail) would otherwise take as
+# long as it likes.  Work past a cap is not done, and what would have rested
+# on it is unknown, naming the cap (never proved).
+MAX_MODEL_SITES = 32
+MAX_Z3_QUERIES = 1000
+
+_spent = {"model": 0, "z3": 0}
+_reached: list[str] = []
+_active = False  # counting only while a patch is decided
+
+
+def begin_patch() -> None:
+    """Start counting a patch's work from zero (before it is decided)."""
+    global _active
+    _spent["model"] = _spent["z3"] = 0
+    _reached.clear()
+    _active = True
+
+
+def end_patch() -> None:
+    """Stop counting: work outside a patch's decision (a test, a tool) is not capped."""
+    global _active
+    _active = False
+
+
+def _take(kind: str, cap: int, what: str) -> bool:
+    if not _active:
+        return True
+    if _spent[kind] >= cap:
+        text = f"the limit of {cap} {what} a patch was reached"
+        if text not in _reached:
+            _reached.append(text)
+        return False
+    _spent[kind] += 1
+    return True
+
+
+def take_model_site() -> bool:
+    """Whether one more call site may run through a model in this patch."""
+    return _take("model", MAX_MODEL_SITES, "call sites run through a kernel model")
+
+
+def take_z3_query() -> bool:
+    """Whether one more z3 query may be put in this patch."""
+    return _take("z3", MAX_Z3_QUERIES, "z3 queries")
+
+
+def limits_reached() -> list[str]:
+    """The per-patch caps reached since :func:`begin_patch`, each as a reason."""
+    return list(_reached)

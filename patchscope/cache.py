@@ -30,6 +30,11 @@ from pathlib import Path
 from patchscope import __version__
 
 MAX_BYTES = 64 << 20
+# an output bigger than this is not stored: a report of thousands of patches
+# would push every other entry out, and holding a second copy of it to store
+# would double the memory of the biggest checks
+MAX_ENTRY = 8 << 20
+_CHUNK = 1 << 20
 _MAGIC = b"patchscope-cache 1\n"
 # libraries whose behaviour reaches the output (parsing, splitting, proving)
 _LIBRARIES = ("clang", "unidiff", "z3", "git")
@@ -96,7 +101,10 @@ def get(key: str) -> bytes | None:
 
 
 def put(key: str, data: bytes) -> None:
-    """Store *data* under *key*: atomically, and within the size bound."""
+    """Store *data* under *key*: atomically, and within the size bound (an
+    entry over :data:`MAX_ENTRY` is not stored)."""
+    if len(data) > MAX_ENTRY:
+        return
     path = _entry(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,8 +144,20 @@ def _trim(root: Path, limit: int) -> None:
             break
 
 
+def _file_digest(path: str) -> bytes:
+    """Length and sha256 of a file, read in chunks (a mailbox is never held whole)."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return size.to_bytes(8, "little") + h.digest()
+
+
 def source_bytes(source: str) -> bytes | None:
-    """What a series source holds, when its bytes alone decide it; else None.
+    """What decides a series source, when its bytes alone decide it; else None:
+    its kind and the length and digest of each file it is read from.
 
     Standard input is read here and put back, so the reader sees the same bytes.
     """
@@ -146,17 +166,16 @@ def source_bytes(source: str) -> bytes | None:
             return None
         data = sys.stdin.buffer.read()
         sys.stdin = io.TextIOWrapper(io.BytesIO(data))
-        return b"stdin\0" + data
+        return b"stdin\0" + len(data).to_bytes(8, "little") + hashlib.sha256(data).digest()
     try:
         if os.path.isfile(source):
-            return b"file\0" + Path(source).read_bytes()
+            return b"file\0" + _file_digest(source)
         if os.path.isdir(source):
             out = [b"dir\0"]
             for name in sorted(os.listdir(source)):  # every file: more than the reader reads
                 p = os.path.join(source, name)
                 if os.path.isfile(p):
-                    data = Path(p).read_bytes()
-                    out.append(name.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
+                    out.append(name.encode() + b"\0" + _file_digest(p))
             return b"".join(out)
     except OSError:
         return None

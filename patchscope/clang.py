@@ -22,7 +22,7 @@ def index() -> cindex.Index:
     return cindex.Index.create()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # "KEYWORD", "IDENTIFIER", "LITERAL", "PUNCTUATION", "COMMENT"
     spelling: str

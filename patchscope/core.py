@@ -61,7 +61,7 @@ class AnalysisMode(StrEnum):
 # Reading the series
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One thing a reviewer should look at.  ``check`` is a stable id."""
 
@@ -73,7 +73,7 @@ class Finding:
     patch: int | None = None  # index of the patch (1-based), None: series-wide
 
 
-@dataclass
+@dataclass(slots=True)
 class Trailer:
     key: str  # canonical spelling, e.g. "Reviewed-by"
     value: str
@@ -105,7 +105,7 @@ class SubjectTag:
     title: str
 
 
-@dataclass
+@dataclass(slots=True)
 class DiffLine:
     kind: str  # " ", "+", "-"
     text: str  # without the leading kind character and without the newline
@@ -114,7 +114,7 @@ class DiffLine:
     position: int  # line number inside the patch's diff text (1-based)
 
 
-@dataclass
+@dataclass(slots=True)
 class Hunk:
     old_start: int
     old_length: int
@@ -170,7 +170,7 @@ class TreeWindow:
     new_changed: list[int]  # file lines added
 
 
-@dataclass
+@dataclass(slots=True)
 class ReviewComment:
     author: str
     text: str
@@ -185,7 +185,7 @@ class ReviewComment:
 # C analysis
 
 
-@dataclass
+@dataclass(slots=True)
 class Param:
     type: str  # e.g. "unsigned long", "struct vm_area_struct *"
     name: str  # "" for an unnamed prototype parameter
@@ -260,14 +260,14 @@ class SignatureChange:
     substitution: dict[str, str] = field(default_factory=dict)  # new param -> old expr
 
 
-@dataclass
+@dataclass(slots=True)
 class Argument:
     text: str  # exact source text, comments and layout inside it kept
     annotation: str | None = None  # a "/* name = */" comment before it
     param: str | None = None  # the parameter it is aligned to, if known
 
 
-@dataclass
+@dataclass(slots=True)
 class AlignedArgument:
     """One row of a call site's old and new arguments, side by side."""
 
@@ -364,7 +364,7 @@ class Counterexample:
     difference: str  # one sentence: the first observation that differs
 
 
-@dataclass
+@dataclass(slots=True)
 class Verdict:
     kind: VerdictKind
     method: str  # how it was decided, e.g. "substitution tree_max := ceiling"
@@ -377,7 +377,7 @@ class Verdict:
     steps: list[str] = field(default_factory=list)  # the proof's steps, for the report
 
 
-@dataclass
+@dataclass(slots=True)
 class LineAccount:
     """What accounts for one changed line of a patch: the whole-patch accounting.
 
@@ -422,6 +422,7 @@ class Patch:
     nfc_claim: str | None = None  # the sentence that makes the claim
     trailers: list[Trailer] = field(default_factory=list)
     files: list[FileChange] = field(default_factory=list)
+    # review replies; a check drops them once their trailers and comments are read
     replies: list[Message] = field(default_factory=list)
     review_comments: list[ReviewComment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

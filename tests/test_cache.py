@@ -113,6 +113,24 @@ def test_the_size_is_bounded_least_recently_used_first(_private_cache: Path) -> 
     assert keys[-1] in left and keys[0] not in left
 
 
+
+def test_an_entry_over_the_entry_bound_is_not_stored(_private_cache: Path) -> None:
+    small, big = cache.make_key("small"), cache.make_key("big")
+    cache.put(small, bytes(cache.MAX_ENTRY))
+    cache.put(big, bytes(cache.MAX_ENTRY + 1))
+    assert cache.get(small) == bytes(cache.MAX_ENTRY)
+    assert cache.get(big) is None
+
+
+def test_the_key_follows_the_file_read_in_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "big.mbox"
+    path.write_bytes(b"x" * (3 * cache._CHUNK + 5))
+    key = cache.output_key(str(path), {})
+    path.write_bytes(b"x" * (3 * cache._CHUNK + 4) + b"y")  # the last chunk differs
+    assert cache.output_key(str(path), {}) != key
+    path.write_bytes(b"x" * (3 * cache._CHUNK + 5))
+    assert cache.output_key(str(path), {}) == key
+
 def _writer(args: tuple[str, str, int]) -> None:
     root, key, n = args
     os.environ["XDG_CACHE_HOME"] = root

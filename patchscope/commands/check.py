@@ -76,6 +76,10 @@ def check_series(options: CheckOptions) -> Series:
     progress = Progress(enabled=options.progress)
     series = read_series(list(options.sources) or options.source,
                          cwd=options.tree or os.getcwd())
+    for patch in series.patches:
+        # the replies' trailers and review comments are read: their text is
+        # not needed by any later stage or report, and is most of a big mailbox
+        patch.replies = []
     tree = open_tree(options, series) if options.tree else None
     try:
         analyse_series(series, tree, options, progress)
@@ -129,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(stored.decode("utf-8"))
             sys.stdout.flush()
             return int(stored_code)
-    from patchscope.render import render
+    from patchscope.render import render_chunks
 
     if options.compile_commands and not options.tree:
         raise UsageError("--compile-commands needs --tree")
@@ -147,12 +151,22 @@ def run(args: argparse.Namespace) -> int:
         from patchscope.render.html import write_html
 
         write_html(series, options, options.html)
-    text = render(series, options)
     code = exit_code(series)
-    if key is not None:
-        from patchscope import cache
+    from patchscope import cache
 
-        cache.put(key, f"{code}\n".encode() + text.encode("utf-8"))
-    sys.stdout.write(text)
+    # written as rendered (JSON a patch at a time); kept for the cache only
+    # while within its entry bound, so a huge report is never held twice
+    kept: list[str] | None = [] if key is not None else None
+    size = 0
+    for chunk in render_chunks(series, options):
+        sys.stdout.write(chunk)
+        if kept is not None:
+            size += len(chunk)
+            if size <= cache.MAX_ENTRY:
+                kept.append(chunk)
+            else:
+                kept = None
     sys.stdout.flush()
+    if key is not None and kept is not None:
+        cache.put(key, f"{code}\n".encode() + "".join(kept).encode("utf-8"))
     return code

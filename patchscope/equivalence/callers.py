@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from patchscope import budget
 from patchscope.arch import ArchProfile
 from patchscope.cexpr import Expr, parse_expr, substitute, to_c
 from patchscope.cexpr.expr_ast import simplify, value_chains
@@ -276,6 +277,12 @@ def decide_routed(body: BodyProof, change: SignatureChange, call: CallSite, patc
         return verdict
     results: list[tuple[Routed, ModelResult]] = []
     for r in routed:
+        if not budget.take_model_site():
+            reached = budget.limits_reached()[-1]
+            steps.append(f"model ({r.note}): not run ({reached})")
+            return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                           f"the {change.function}() model was not run: {reached}",
+                           Basis.NONE, arch=arch, steps=steps)
         try:
             results.append((r, model.check_call(change, r.call, profile,
                                                 scenarios=options.scenarios, seed=options.seed,

@@ -107,6 +107,9 @@ def _bind(names: list[str], args: list[Argument]) -> dict[str, Argument] | None:
     return dict(zip(names, args, strict=True))
 
 
+MAX_CONTEXT_CHARS = 100_000
+
+
 def check_call(
     body: BodyProof,
     change: SignatureChange,
@@ -131,6 +134,12 @@ def check_call(
     method = "substitution " + body.substitution_text()
     proof = CallProof("proved", "", method)
     neutral = changed | {change.function}
+    if max(len(call.old_context or ""), len(call.new_context or "")) > MAX_CONTEXT_CHARS:
+        # the statement comparison is quadratic in the worst case (a fuzzed
+        # caller of thousands of equal lines took minutes): not compared, unknown
+        return _undecided(proof, f"the code of {call.caller}() before this call is longer "
+                          f"than the limit of {MAX_CONTEXT_CHARS:,} characters the "
+                          "comparison of its old and new sides reads")
     if (
         call.old_context is not None
         and call.new_context is not None

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from patchscope import budget
 from patchscope.arch import ArchProfile
 from patchscope.core import (
     INTERNAL_ERROR,
@@ -52,7 +53,25 @@ def _call_label(call: CallSite) -> str:
     return f"{call.caller}() -> {call.function}() at {call.file}:{call.line}"
 
 
-def decide_call(
+def decide_call(body: BodyProof, change: SignatureChange, call: CallSite, patch: Patch,
+                profile: ArchProfile, options: CheckOptions, progress: Progress,
+                caller: BodyProof | None = None,
+                model_outcomes: Mapping[int, object] | None = None) -> Verdict:
+    """The verdict of one call site (see :func:`_decide_call`); unknown, naming
+    the cap, when a per-patch cap (:mod:`patchscope.budget`) was reached while
+    deciding it: what was not run cannot prove anything."""
+    before = len(budget.limits_reached())
+    verdict = _decide_call(body, change, call, patch, profile, options, progress, caller,
+                           model_outcomes)
+    reached = budget.limits_reached()[before:]
+    if not reached or verdict.kind is not VerdictKind.PROVED:
+        return verdict
+    return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                   f"not decided: {reached[0]} while deciding this call", Basis.NONE,
+                   arch=verdict.arch, steps=[*verdict.steps, f"not decided: {reached[0]}"])
+
+
+def _decide_call(
     body: BodyProof,
     change: SignatureChange,
     call: CallSite,
@@ -120,6 +139,12 @@ def decide_call(
     if model is None:
         patch.findings.extend(solver_findings)
         return verdict
+    if not budget.take_model_site():
+        patch.findings.extend(solver_findings)
+        reached = budget.limits_reached()[-1]
+        return Verdict(VerdictKind.UNKNOWN, verdict.method,
+                       f"the {change.function}() model was not run: {reached}", Basis.NONE,
+                       arch=arch, steps=[*verdict.steps, f"model: not run ({reached})"])
     try:
         if model_outcomes is not None and id(call) in model_outcomes:
             result = model_outcomes[id(call)]
@@ -359,6 +384,19 @@ def decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
     *model_outcomes*: see :func:`decide_call`.  *earlier*: the patches of the
     series before this one, already decided (:mod:`.passon` reads their calls).
     """
+    budget.begin_patch()
+    try:
+        _decide_patch(patch, profile, options, progress, model_outcomes, earlier)
+    finally:
+        budget.end_patch()
+    # a cap reached anywhere in the patch (a body, a call, the accounting)
+    # leaves work undone: the patch cannot be proved
+    patch.gaps += [f"its verdicts are incomplete: {r}" for r in budget.limits_reached()]
+
+
+def _decide_patch(patch: Patch, profile: ArchProfile, options: CheckOptions,
+                  progress: Progress, model_outcomes: Mapping[int, object] | None,
+                  earlier: Sequence[Patch]) -> None:
     parts: list[tuple[Verdict, str, str | None, int | None]] = []  # verdict, label, file, line
     decided: set[int] = set()
     bodies = _prove_bodies(patch, profile, progress)

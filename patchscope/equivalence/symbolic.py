@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from patchscope import budget
 from patchscope.lazy import lazy_module, on_import
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class ProofResult:
 
 
 def _check(solver: z3.Solver, tr: Translator) -> ProofResult:
+    if not budget.take_z3_query():  # not asked: no answer, so nothing rests on it
+        return ProofResult("unknown", budget.limits_reached()[-1])
     answer = solver.check()
     if answer == z3.unsat:
         return ProofResult("proved", "no assignment of the free names makes them differ")

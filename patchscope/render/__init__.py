@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from patchscope.core import CheckOptions, Series
+
+
+def render_chunks(series: Series, options: CheckOptions) -> Iterator[str]:
+    """:func:`render`'s text in pieces to write as they come: JSON one patch at
+    a time (a report of thousands of patches is never one string), others whole."""
+    if options.output_format == "json":
+        from patchscope.render.json import json_chunks
+
+        yield from json_chunks(series, options)
+        return
+    yield render(series, options)
 
 
 def render(series: Series, options: CheckOptions) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
@@ -247,6 +248,13 @@ def patch_json(p: Patch) -> dict[str, Any]:
 
 def series_json(series: Series) -> dict[str, Any]:
     """The whole JSON document as Python values."""
+    doc = series_json_without_patches(series)
+    doc["patches"] = [patch_json(p) for p in series.patches]
+    return doc
+
+
+def series_json_without_patches(series: Series) -> dict[str, Any]:
+    """The JSON document with an empty list for its patches (in their place)."""
     every = series.all_findings()
     return {
         "format_version": FORMAT_VERSION,
@@ -270,7 +278,7 @@ def series_json(series: Series) -> dict[str, Any]:
             "mode": _plain(series.mode),
         },
         "findings": _findings(series.findings),
-        "patches": [patch_json(p) for p in series.patches],
+        "patches": [],
         "summary": {
             "errors": sum(1 for f in every if f.severity == Severity.ERROR),
             "warnings": sum(1 for f in every if f.severity == Severity.WARNING),
@@ -281,5 +289,27 @@ def series_json(series: Series) -> dict[str, Any]:
 
 def render_json(series: Series, options: CheckOptions) -> str:
     """The ``--format json`` document: indented, UTF-8 text, trailing newline."""
+    return "".join(json_chunks(series, options))
+
+
+_PATCHES = '\n  "patches": []'
+
+
+def json_chunks(series: Series, options: CheckOptions) -> Iterator[str]:
+    """:func:`render_json`'s text in pieces, one a patch: the same bytes as
+    ``json.dumps(series_json(series), indent=2)``, without the whole document's
+    values (or text) ever held at once."""
     del options  # the document does not depend on how it was asked for
-    return json.dumps(series_json(series), indent=2, ensure_ascii=False) + "\n"
+    doc = series_json_without_patches(series)
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # strings hold no raw newline, so the key at the top level is the only match
+    head, sep, tail = text.partition(_PATCHES)
+    assert sep, "the patches key is in the document"
+    if not series.patches:
+        yield text
+        return
+    yield head + '\n  "patches": ['
+    for n, p in enumerate(series.patches):
+        one = json.dumps(patch_json(p), indent=2, ensure_ascii=False)
+        yield ("," if n else "") + "\n    " + one.replace("\n", "\n    ")
+    yield "\n  ]" + tail

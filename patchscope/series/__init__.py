@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from patchscope.core import Finding, Message, Series, Severity
 from patchscope.errors import InputError
@@ -23,19 +24,19 @@ def read_series(source: str | Sequence[str], *, cwd: str) -> Series:
     or holds no patch; a malformed patch in a series is a finding instead.
     """
     sources = [source] if isinstance(source, str) else list(source)
-    raws: list[bytes] = []
+    streams: list[Iterable[bytes]] = []
     labels = []
     for one in sources:
         label, more = read_messages(one, cwd=cwd)
         labels.append(label)
-        raws.extend(more)
+        streams.append(more)
     label = " ".join(labels)
     source = " ".join(sources)
-    if not raws:
-        raise InputError(label, "holds no mail messages")
     messages: list[Message] = []
     unreadable: list[Finding] = []
-    for n, raw in enumerate(raws, start=1):
+    n = 0
+    # each raw message is decoded as the split yields it and then dropped
+    for n, raw in enumerate(chain.from_iterable(streams), start=1):
         try:
             messages.append(parse_message(raw))
         except Exception as err:  # noqa: BLE001 - one broken mail must not stop the rest
@@ -46,6 +47,8 @@ def read_series(source: str | Sequence[str], *, cwd: str) -> Series:
                     message=f"message {n} cannot be decoded ({type(err).__name__}); skipped",
                 )
             )
+    if n == 0:
+        raise InputError(label, "holds no mail messages")
     series = build_series(source, label, messages)
     series.findings[:0] = unreadable
     return series

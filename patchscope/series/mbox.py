@@ -3,11 +3,17 @@
 :mod:`mailbox` is not used on purpose: it starts a new message at every body
 line beginning with ``From ``, which ``git format-patch --stdout`` never
 quotes, and it leaves mboxrd's ``>From`` quoting in place.
+
+The split streams: :func:`iter_mbox` reads lines one at a time and yields
+each message when the next ``From_`` line (or the end) is reached, so a
+mailbox of any size is never held whole, as one string or as a list of lines.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 # "From <sender> <asctime date>", e.g. "From mailer@z Thu Jan  1 00:00:00 1970"
 # or "From 3f2a9c... Mon Sep 17 00:00:00 2001" (format-patch).
@@ -27,13 +33,47 @@ def looks_like_mbox(data: bytes) -> bool:
     return bool(_FROM_LINE.match(first))
 
 
-def _is_separator(lines: list[bytes], i: int) -> bool:
-    line = lines[i]
-    if not line.startswith(b"From ") or not _FROM_LINE.match(line):
-        return False
-    # A separator is followed by the next message's headers; a commit message
-    # line that merely starts with "From " and a date is not.
-    return i + 1 < len(lines) and bool(_HEADER_LINE.match(lines[i + 1]))
+def lines_of(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of *stream* as ``data.replace(b"\\r\\n", b"\\n").lstrip(b"\\n")
+    .split(b"\\n")`` gives them, without reading it whole."""
+    leading = True
+    ended = True
+    for line in stream:
+        ended = line.endswith(b"\n")
+        piece = (line[:-2] if line.endswith(b"\r\n") else line[:-1]) if ended else line
+        if leading and ended and not piece:
+            continue  # the leading newlines lstrip drops
+        leading = False
+        yield piece
+    if ended:
+        yield b""  # what split gives after a final newline
+
+
+def iter_mbox(lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The messages of an mbox given as lines without their newlines (see
+    :func:`split_mbox`), each yielded as soon as it ends."""
+    current: list[bytes] | None = None
+    it = iter(lines)
+    line = next(it, None)
+    while line is not None:
+        following = next(it, None)
+        # A separator is followed by the next message's headers; a commit message
+        # line that merely starts with "From " and a date is not.
+        if (line.startswith(b"From ") and following is not None
+                and _FROM_LINE.match(line) and _HEADER_LINE.match(following)):
+            if current is not None:
+                raw = _finish(current)
+                if raw.strip():
+                    yield raw
+            current = []
+        elif current is not None:
+            # Text before the first separator is not part of any message.
+            current.append(line)
+        line = following
+    if current is not None:
+        raw = _finish(current)
+        if raw.strip():
+            yield raw
 
 
 def split_mbox(data: bytes) -> list[bytes]:
@@ -43,22 +83,7 @@ def split_mbox(data: bytes) -> list[bytes]:
     ``>From`` quoting removed and the blank separator line before the next
     ``From_`` line dropped.
     """
-    lines = data.split(b"\n")
-    messages: list[bytes] = []
-    current: list[bytes] | None = None
-    for i, line in enumerate(lines):
-        if _is_separator(lines, i):
-            if current is not None:
-                messages.append(_finish(current))
-            current = []
-            continue
-        if current is None:
-            # Text before the first separator: not part of any message.
-            continue
-        current.append(line)
-    if current is not None:
-        messages.append(_finish(current))
-    return [m for m in messages if m.strip()]
+    return list(iter_mbox(data.split(b"\n")))
 
 
 def _finish(lines: list[bytes]) -> bytes:

@@ -1,7 +1,10 @@
 """Where a series comes from: files, directories, stdin, or a git range.
 
-Everything ends up as a list of raw messages (bytes); nothing here decodes
-mail.  Errors name the input and the problem in one line (InputError).
+Everything ends up as raw messages (bytes), yielded one at a time: a plain
+mailbox file is split as it is read (:func:`patchscope.series.mbox.iter_mbox`),
+never held whole; compressed files, stdin and git's output are read whole
+first.  Nothing here decodes mail.  Errors name the input and the problem in
+one line (InputError).
 """
 
 from __future__ import annotations
@@ -14,14 +17,19 @@ import re
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import BinaryIO
 
 from patchscope.errors import InputError
-from patchscope.series.mbox import looks_like_mbox, split_mbox
+from patchscope.series.mbox import iter_mbox, lines_of, looks_like_mbox, split_mbox
 
 _PATCH_SUFFIXES = (".patch", ".eml", ".mbox", ".mbx", ".diff", ".txt", ".gz")
 _RANGE = re.compile(r"^[^\s-][^\s]*\.\.\.?[^\s]*$|^[^\s-][^\s]*\.\.$")
 _BARE_DIFF = ("diff --git ", "Index: ", "--- ")
 _MAX_CONTROL_RATIO = 0.05
+_HEAD = 65536  # what the text check reads
+_COMPRESSED = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
 
 
 def _decompress(label: str, data: bytes) -> bytes:
@@ -40,7 +48,10 @@ def _decompress(label: str, data: bytes) -> bytes:
 def _check_text(label: str, data: bytes) -> None:
     if not data.strip():
         raise InputError(label, "empty input, no patch to read")
-    head = data[:65536]
+    _check_head(label, data[:_HEAD])
+
+
+def _check_head(label: str, head: bytes) -> None:
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13))
     if b"\x00" in head or control > _MAX_CONTROL_RATIO * len(head):
         raise InputError(label, "binary data, not a mailbox or patch")
@@ -60,10 +71,9 @@ def split_messages(label: str, data: bytes) -> list[bytes]:
     return [data]
 
 
-def _read_file(label: str, path: str) -> bytes:
+def _open(label: str, path: str) -> BinaryIO:
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return open(path, "rb")  # noqa: SIM115 - closed by _stream_file
     except PermissionError:
         raise InputError(label, "permission denied") from None
     except IsADirectoryError:
@@ -72,7 +82,39 @@ def _read_file(label: str, path: str) -> bytes:
         raise InputError(label, f"cannot read: {err.strerror or err}") from None
 
 
-def _read_directory(label: str, path: str) -> list[bytes]:
+def _blank(f: BinaryIO, head: bytes) -> bool:
+    """Whether the file holds only whitespace (read on past *head* only while it does)."""
+    while head:
+        if head.strip():
+            return False
+        head = f.read(_HEAD)
+    return True
+
+
+def _stream_file(label: str, f: BinaryIO, skip_empty: bool = False) -> Iterator[bytes]:
+    """The raw messages of an open file, as :func:`split_messages` gives them; a
+    plain mailbox is split while it is read."""
+    with f:
+        try:
+            head = f.read(_HEAD)
+            if head.startswith(_COMPRESSED) or not looks_like_mbox(
+                    head.replace(b"\r\n", b"\n").lstrip(b"\n")):
+                data = head + f.read()  # one mail, a bare diff, or compressed
+                if not (skip_empty and not data.strip()):
+                    yield from split_messages(label, data)
+                return
+            if _blank(f, head):
+                if skip_empty:
+                    return
+                raise InputError(label, "empty input, no patch to read")
+            _check_head(label, head)
+            f.seek(0)
+            yield from iter_mbox(lines_of(f))
+        except OSError as err:
+            raise InputError(label, f"cannot read: {err.strerror or err}") from None
+
+
+def _read_directory(label: str, path: str) -> Iterator[bytes]:
     try:
         names = sorted(os.listdir(path))
     except OSError as err:
@@ -86,14 +128,10 @@ def _read_directory(label: str, path: str) -> list[bytes]:
     ]
     if not files:
         raise InputError(label, "directory holds no .patch, .eml or .mbox files")
-    messages: list[bytes] = []
-    for name in files:
-        file_label = os.path.join(label, name)
-        data = _read_file(file_label, os.path.join(path, name))
-        if not data.strip():
-            continue
-        messages.extend(split_messages(file_label, data))
-    return messages
+    return chain.from_iterable(
+        _stream_file(os.path.join(label, name), _open(os.path.join(label, name),
+                                                      os.path.join(path, name)), skip_empty=True)
+        for name in files)
 
 
 def looks_like_range(source: str) -> bool:
@@ -169,8 +207,11 @@ def _read_range(source: str, cwd: str, single: bool = False) -> list[bytes]:
     return split_mbox(out.replace(b"\r\n", b"\n"))
 
 
-def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
+def read_messages(source: str, *, cwd: str) -> tuple[str, Iterable[bytes]]:
     """The raw messages of SOURCE and the label to name it by in messages.
+
+    The messages are read as they are iterated over (a file's problems that
+    show only inside it, too): an error in opening SOURCE is raised here.
 
     SOURCE is a file (mbox, gzip/bzip2/xz mbox, .patch, .eml), a directory of
     format-patch files, ``-`` for stdin, a revision range in the git
@@ -184,7 +225,7 @@ def read_messages(source: str, *, cwd: str) -> tuple[str, list[bytes]]:
     if os.path.isdir(source):
         return source, _read_directory(source, source)
     if os.path.exists(source):
-        return source, split_messages(source, _read_file(source, source))
+        return source, _stream_file(source, _open(source, source))
     if looks_like_range(source):
         return source, _read_range(source, cwd)
     if is_revision(source, cwd):

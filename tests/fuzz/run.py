@@ -22,6 +22,9 @@ def main() -> int:
     ap.add_argument("--inputs", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--limit", type=float, default=20.0, help="seconds before an input is a hang")
+    ap.add_argument("--cpu-limit", type=float, default=10.0,
+                    help="CPU seconds of this process before an input is a hang")
+    ap.add_argument("--first", type=int, default=1, help="index of the first input (resume)")
     ap.add_argument("--seconds", type=float, default=None, help="stop after this long")
     args = ap.parse_args()
     base = seeds()
@@ -30,9 +33,11 @@ def main() -> int:
     slowest = (0.0, -1)
     start = time.monotonic()
     n = 0
-    for n in range(1, args.inputs + 1):
+    done = 0
+    for n in range(args.first, args.first + args.inputs):
         data = mutant(base, args.seed, n)
-        out = run_one(data, args.limit)
+        out = run_one(data, args.limit, cpu_limit=args.cpu_limit)
+        done += 1
         counts[out.kind] += 1
         if out.seconds > slowest[0]:
             slowest = (out.seconds, n)
@@ -41,14 +46,15 @@ def main() -> int:
             name = f"{out.kind}-{hashlib.sha1(data).hexdigest()[:12]}.mbox"
             (found / name).write_bytes(data)
             print(f"{out.kind} at input {n}: {out.detail[:200]} -> {name}", flush=True)
-        if n % 1000 == 0 or n == args.inputs:
+        if done % 1000 == 0 or done == args.inputs:
             took = time.monotonic() - start
-            print(f"inputs {n}, crashes {counts['crash']}, hangs {counts['hang']}, slowest "
-                  f"{slowest[0]:.2f} s (input {slowest[1]}), {n / took:.1f} inputs/s",
+            print(f"inputs {done}, crashes {counts['crash']}, hangs {counts['hang']}, slowest "
+                  f"{slowest[0]:.2f} s (input {slowest[1]}), {done / took:.1f} inputs/s",
                   flush=True)
         if args.seconds is not None and time.monotonic() - start > args.seconds:
             break
-    print(f"done: inputs {n}, crashes {counts['crash']}, hangs {counts['hang']}, "
+    print(f"done: inputs {done} (indices {args.first}..{n}), crashes {counts['crash']}, "
+          f"hangs {counts['hang']}, "
           f"slowest {slowest[0]:.2f} s (input {slowest[1]} of seed {args.seed})")
     return 1 if counts["crash"] or counts["hang"] else 0
 

@@ -1,0 +1,64 @@
+"""Per-patch caps on model call sites and z3 queries (patchscope.budget).
+
+The caps are lowered for the test (the work done is real: the seed patch,
+libclang, z3 and the model); what a cap leaves undone is unknown, naming the
+cap, and the patch is never proved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from patchscope import budget
+from patchscope.commands.check import check_series
+from patchscope.core import CheckOptions, VerdictKind
+
+SEED = Path(__file__).parent.parent / "fixtures" / "seed" / "free_pgtables-v1-4of9.mbox"
+
+
+def _check() -> list:
+    series = check_series(CheckOptions(source=str(SEED), scenarios=50))
+    (patch,) = series.patches
+    return [patch, *patch.call_sites]
+
+
+def test_seed_within_the_caps_is_proved() -> None:
+    patch, *calls = _check()
+    assert patch.nfc is not None and patch.nfc.verdict is VerdictKind.PROVED
+    assert all(c.verdict.kind is VerdictKind.PROVED for c in calls)
+
+
+def test_model_cap_leaves_later_call_sites_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget, "MAX_MODEL_SITES", 1)
+    patch, *calls = _check()
+    kinds = [c.verdict.kind for c in calls]
+    assert kinds[0] is VerdictKind.PROVED
+    assert all(k is VerdictKind.UNKNOWN for k in kinds[1:]) and len(kinds) == 3
+    for c in calls[1:]:
+        assert "limit of 1 call sites run through a kernel model a patch" in c.verdict.reason
+    assert patch.nfc.verdict is VerdictKind.UNKNOWN
+    assert any("limit of 1 call sites" in r for r in patch.nfc.reasons)
+
+
+def test_z3_cap_proves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(budget, "MAX_Z3_QUERIES", 0)
+    patch, *calls = _check()
+    assert calls and all(c.verdict.kind is not VerdictKind.PROVED for c in calls)
+    assert patch.nfc.verdict is VerdictKind.UNKNOWN
+    assert any("limit of 0 z3 queries a patch" in r for r in patch.nfc.reasons)
+
+
+def test_caps_count_only_inside_a_patch() -> None:
+    budget.end_patch()
+    assert all(budget.take_z3_query() for _ in range(budget.MAX_Z3_QUERIES + 5))
+    budget.begin_patch()
+    try:
+        assert all(budget.take_model_site() for _ in range(budget.MAX_MODEL_SITES))
+        assert not budget.take_model_site()
+        assert budget.limits_reached() == [
+            f"the limit of {budget.MAX_MODEL_SITES} call sites run through a kernel model "
+            "a patch was reached"]
+    finally:
+        budget.end_patch()
