@@ -51,8 +51,13 @@ def reason() -> str:
 # on it is unknown, naming the cap (never proved).
 MAX_MODEL_SITES = 32
 MAX_Z3_QUERIES = 1000
+# Counter-models made small for the reader (z3's optimiser, the dearest query
+# there is): past this many in a patch a counter-model is shown as z3 first
+# found it.  Only the values shown change, never a verdict, so reaching it is
+# not a limit the verdict names.
+MAX_SMALLEST_MODELS = 24
 
-_spent = {"model": 0, "z3": 0}
+_spent = {"model": 0, "z3": 0, "smallest": 0}
 _reached: list[str] = []
 _active = False  # counting only while a patch is decided
 
@@ -60,7 +65,7 @@ _active = False  # counting only while a patch is decided
 def begin_patch() -> None:
     """Start counting a patch's work from zero (before it is decided)."""
     global _active
-    _spent["model"] = _spent["z3"] = 0
+    _spent["model"] = _spent["z3"] = _spent["smallest"] = 0
     _reached.clear()
     _active = True
 
@@ -91,6 +96,16 @@ def take_model_site() -> bool:
 def take_z3_query() -> bool:
     """Whether one more z3 query may be put in this patch."""
     return _take("z3", MAX_Z3_QUERIES, "z3 queries")
+
+
+def take_smallest_model() -> bool:
+    """Whether one more counter-model may be made small in this patch."""
+    if not _active:
+        return True
+    if _spent["smallest"] >= MAX_SMALLEST_MODELS:
+        return False
+    _spent["smallest"] += 1
+    return True
 
 
 def limits_reached() -> list[str]:

@@ -62,3 +62,27 @@ def test_caps_count_only_inside_a_patch() -> None:
             "a patch was reached"]
     finally:
         budget.end_patch()
+
+
+def test_counter_models_past_the_cap_are_shown_unminimised_with_the_same_verdicts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a caller passes the wrong limit: z3 finds values that tell old and new
+    # apart; only how small those values are shown may change past the cap
+    mutant = SEED.parent.parent / "equivalence" / "mutant-caller-pmd.patch"
+
+    def kinds() -> list[tuple[object, ...]]:
+        series = check_series(CheckOptions(source=str(mutant), scenarios=50))
+        (patch,) = series.patches
+        return [(patch.nfc.verdict if patch.nfc else None,),
+                *((c.verdict.kind, c.verdict.basis) for c in patch.call_sites)]
+
+    counted: list[bool] = []
+    real = budget.take_smallest_model
+    monkeypatch.setattr(budget, "take_smallest_model", lambda: counted.append(real()) or
+                        counted[-1])
+    full = kinds()
+    assert counted and all(counted)  # the mutant's counter-models were made small
+    monkeypatch.setattr(budget, "MAX_SMALLEST_MODELS", 0)
+    counted.clear()
+    assert kinds() == full and counted and not any(counted)
+    assert full[0] == (VerdictKind.REFUTED,)

@@ -105,7 +105,7 @@ def _smallest_model(solver: z3.Solver, tr: Translator) -> z3.ModelRef | None:
     (None) after a fixed amount of z3's work, so the same input gives the
     same values on any machine load.
     """
-    if tr.nonlinear:
+    if tr.nonlinear or not budget.take_smallest_model():
         return None
     opt = z3.Optimize()
     opt.set("rlimit", OPTIMIZE_RLIMIT)
