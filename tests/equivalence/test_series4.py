@@ -36,6 +36,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "mutants/mutant-2-caller-end.mbox": ("proved", "refuted"),
     "mutants/mutant-2-shifted.mbox": ("proved", "refuted"),
     "mutants/variant-2-caller-zero.mbox": ("proved", "proved"),
+    "mutants/variant-3-field-zero.mbox": ("proved", "proved", "proved", "proved"),
     "mutants/mutant-2-caller-line.mbox": ("proved", "unknown"),
     "mutants/mutant-2-new-caller.mbox": ("proved", "unknown"),
     "single/pass-on.patch": ("proved",),
@@ -159,6 +160,26 @@ def test_zero_is_the_ceiling_on_x86_64_only(mode: str, tree: Path) -> None:
                 ce = v.counterexample
                 assert ce is not None and ce.arch == "arm-lpae"
                 assert "ceiling=0xbf000000" in v.reason and "ceiling=0x0" in v.reason
+
+
+@pytest.mark.parametrize("mode", ["mbox", "tree"])
+def test_a_field_holding_zero_is_the_ceiling_on_x86_64_only(mode: str, tree: Path) -> None:
+    """map_abort() stores ``next ? next->vm_start : 0`` in desc.pg_max where it
+    passed ``... : USER_PGTABLES_CEILING``: the same value on x86_64 (the
+    ceiling is 0, the top), another on arm-lpae (0xbf000000), where z3 finds
+    the values that tell the field from the old argument."""
+    t = tree if mode == "tree" else None
+    name = HERE / "mutants" / "variant-3-field-zero.mbox"
+    x86 = check(name, t, "x86_64").patches
+    assert [p.nfc.verdict for p in x86 if p.nfc] == [VerdictKind.PROVED] * 4
+    arm = check(name, t, "arm-lpae").patches
+    assert [p.nfc.verdict for p in arm if p.nfc] == [
+        VerdictKind.PROVED, VerdictKind.PROVED, VerdictKind.UNKNOWN, VerdictKind.PROVED]
+    site = next(c for c in arm[2].call_sites if c.caller == "map_abort")
+    assert site.verdict is not None and site.verdict.kind is VerdictKind.UNKNOWN
+    assert "desc.pg_max" in site.verdict.reason and "they differ when" in site.verdict.reason
+    steps = "\n".join(next(c for c in x86[2].call_sites if c.caller == "map_abort").verdict.steps)
+    assert "x86_64" in steps  # the x86_64 proof rests on the profile's ceiling, and says so
 
 
 @pytest.mark.parametrize("mode", ["mbox", "tree"])
