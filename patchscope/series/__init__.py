@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
-from patchscope.core import Finding, Message, Series, Severity
 from patchscope.errors import InputError
-from patchscope.series.build import build_series
-from patchscope.series.messages import parse_message
-from patchscope.series.sources import read_messages
+
+if TYPE_CHECKING:
+    from patchscope.core import Message, Series
 
 __all__ = ["read_series"]
 
@@ -23,6 +23,13 @@ def read_series(source: str | Sequence[str], *, cwd: str) -> Series:
     Raises InputError (one line naming SOURCE) for input that cannot be read
     or holds no patch; a malformed patch in a series is a finding instead.
     """
+    # imported here: a cached run reads `patchscope.series.sources` (is the
+    # source a revision?) and must not pay for the mail parser and the builder
+    from patchscope.core import Finding, Severity
+    from patchscope.series.build import build_series
+    from patchscope.series.messages import parse_message
+    from patchscope.series.sources import read_messages
+
     sources = [source] if isinstance(source, str) else list(source)
     streams: list[Iterable[bytes]] = []
     labels = []
