@@ -51,3 +51,13 @@ def test_z3_imported_on_first_use_gets_its_memory_limit() -> None:
     got = _loaded("check", str(SEED), "--no-cache")
     assert "z3" in got["loaded"], got  # type: ignore[operator]  # the WARN check needs it
     assert got["memory_max_size"] == str(MEMORY_MB)
+
+
+def test_a_cached_run_reads_no_mail_and_parses_no_c() -> None:
+    _loaded("check", str(SEED))  # fills this test's private cache
+    probe = _PROBE.replace('"patchscope.render.html")', '"patchscope.render.html", '
+                           '"patchscope.series.build", "patchscope.csource", "clang.cindex")')
+    done = subprocess.run([sys.executable, "-c", probe, "check", str(SEED)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["loaded"] == []
