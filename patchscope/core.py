@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-# The check of a finding that reports a bug in patchscope itself: exit status 3.
-INTERNAL_ERROR = "internal-error"
-INTERNAL_CHECKS = frozenset({INTERNAL_ERROR, "engine-disagreement"})
+# The check of a finding that reports a bug in patchscope itself (exit status
+# 3), and the command line's options: they live in light modules a cached run
+# reads without this one, and are part of the core's API here too.
+from patchscope.errors import INTERNAL_CHECKS, INTERNAL_ERROR  # noqa: F401
+from patchscope.options import CheckOptions  # noqa: F401
 
 
 class Severity(StrEnum):
@@ -467,28 +469,3 @@ class Series:
         for p in self.patches:
             out.extend(p.findings)
         return out
-
-
-@dataclass
-class CheckOptions:
-    """What the user asked ``patchscope check`` for, after parsing the command line."""
-
-    source: str  # what the user named (several sources: joined by spaces)
-    tree: str | None = None
-    base: str | None = None
-    arch: str = "x86_64"
-    compile_commands: str | None = None
-    scenarios: int = 2000
-    seed: int = 1
-    jobs: int = 1
-    timeout: float | None = None  # --timeout: seconds for the whole run
-    output_format: str = "text"
-    html: str | None = None
-    color: bool = False
-    progress: bool = False
-    strict: bool = False  # an unproved claim is an error (see patchscope.policy)
-    sources: tuple[str, ...] = ()  # several SOURCE arguments, in order (else source alone)
-    tree_implied: bool = False  # --tree . was implied by revisions inside a checkout
-    quiet: bool = False  # text: findings only
-    width: int | None = None  # text: wrap to this many columns (a terminal's width)
-    ignore: frozenset[str] = frozenset()  # check ids left out of report and exit status

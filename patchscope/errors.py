@@ -11,6 +11,10 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
+# Finding checks that report patchscope's own failure: exit 3, never ignorable
+INTERNAL_ERROR = "internal-error"
+INTERNAL_CHECKS = frozenset({INTERNAL_ERROR, "engine-disagreement"})
+
 
 class PatchscopeError(Exception):
     """Base class of every error patchscope reports on purpose."""

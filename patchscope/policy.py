@@ -27,9 +27,12 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from patchscope.core import INTERNAL_CHECKS, Basis, Finding, Series, Severity, VerdictKind
-from patchscope.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, UsageError
+from patchscope.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, INTERNAL_CHECKS, UsageError
+
+if TYPE_CHECKING:  # a cached run reads the policy and nothing of the core
+    from patchscope.core import Finding, Series
 
 # Findings that report patchscope's own failure (core.INTERNAL_CHECKS): exit 3,
 # never ignorable.
@@ -105,6 +108,8 @@ def combine(config: Policy, strict: bool, ignore: list[str]) -> Policy:
 
 
 def _gated(f: Finding, policy: Policy) -> Finding:
+    from patchscope.core import Severity
+
     if f.check in INTERNAL_CHECKS:
         f.severity = Severity.ERROR
     elif f.check in UNPROVED_CHECKS:
@@ -113,6 +118,8 @@ def _gated(f: Finding, policy: Policy) -> Finding:
 
 
 def apply_policy(series: Series, policy: Policy) -> None:
+    from patchscope.core import Basis, Severity, VerdictKind
+
     """Set severities, drop ignored checks, and make verdicts agree with errors."""
     for patch in series.patches:
         for f in patch.findings:
@@ -131,6 +138,8 @@ def apply_policy(series: Series, policy: Policy) -> None:
 
 
 def exit_code(series: Series) -> int:
+    from patchscope.core import Severity
+
     """3 on an internal error, else 1 on an error-severity finding, else 0."""
     every = series.all_findings()
     if any(f.check in INTERNAL_CHECKS for f in every):

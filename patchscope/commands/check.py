@@ -6,10 +6,14 @@ import argparse
 import os
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from patchscope import policy
-from patchscope.core import CheckOptions, Series
 from patchscope.errors import InputError, UsageError
+from patchscope.options import CheckOptions
+
+if TYPE_CHECKING:
+    from patchscope.core import Series
 
 
 def options_from_args(args: argparse.Namespace) -> CheckOptions:
