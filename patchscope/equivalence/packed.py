@@ -47,6 +47,7 @@ from patchscope.clang import Token
 from patchscope.clex import tokenize
 from patchscope.core import CallSite, Support
 from patchscope.equivalence.catalogue import CONSTANT, Catalogue, Shape
+from patchscope.equivalence.refactor import groups
 from patchscope.equivalence.uses import assigned_names
 from patchscope.errors import ParseError
 
@@ -77,21 +78,6 @@ class Packing:
     shapes: list[Shape] = field(default_factory=list)  # the catalogue's definitions used
 
 
-def _split_args(toks: list[Token]) -> list[list[Token]]:
-    parts: list[list[Token]] = [[]]
-    depth = 0
-    for t in toks:
-        if t.spelling in ("(", "[", "{"):
-            depth += 1
-        elif t.spelling in (")", "]", "}"):
-            depth -= 1
-        if t.spelling == "," and depth == 0:
-            parts.append([])
-        else:
-            parts[-1].append(t)
-    return parts if parts != [[]] else []
-
-
 def _expr(toks: list[Token]) -> Expr:
     return parse_tokens(toks, " ".join(t.spelling for t in toks))
 
@@ -110,9 +96,7 @@ def _initializer(var: str, struct: str | None, items: list[Token], cat: Catalogu
                  pack: Packing) -> Filled:
     """``{ .f = E, ... }`` or ``{ E, ... }`` (the struct's fields in order)."""
     filled = Filled(var, struct, zero_rest=True)
-    parts = _split_args(items)
-    if parts and parts[-1] == []:
-        parts.pop()  # a trailing comma
+    parts = groups(items, 0, len(items))  # a trailing comma adds no group
     designated = [p for p in parts if p and p[0].spelling == "."]
     if designated and len(designated) != len(parts):
         raise ParseError("a mixed initializer")
@@ -157,7 +141,7 @@ def _call_of(toks: list[Token]) -> tuple[str, list[list[Token]]] | None:
     if len(toks) < 3 or toks[0].kind != "IDENTIFIER" or toks[1].spelling != "(" \
             or toks[-1].spelling != ")":
         return None
-    return toks[0].spelling, _split_args(toks[2:-1])
+    return toks[0].spelling, groups(toks, 2, len(toks) - 1)
 
 
 def _expand(shape: Shape, args: list[list[Token]]) -> list[Token]:

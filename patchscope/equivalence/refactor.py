@@ -11,6 +11,7 @@ stays in the comparison, and so unaccounted).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from patchscope.clang import Token, blank_cut_comment
 from patchscope.clex import tokenize
@@ -200,9 +201,18 @@ def uses(toks: list[Tok], name: str) -> list[Use]:
     return out
 
 
-def groups(toks: list[Tok], start: int, end: int) -> list[list[Tok]]:
-    """The comma-separated groups of toks[start:end] at bracket depth 0."""
-    out: list[list[Tok]] = [[]]
+class _Spelled(Protocol):
+    @property
+    def spelling(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_Spelled)
+
+
+def groups(toks: list[_T], start: int, end: int) -> list[list[_T]]:
+    """The comma-separated groups of toks[start:end] at bracket depth 0 (a
+    trailing comma's empty group left out); for lexed tokens and :class:`Tok`."""
+    out: list[list[_T]] = [[]]
     depth = 0
     for t in toks[start:end]:
         if t.spelling in "([{":
