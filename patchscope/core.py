@@ -435,6 +435,9 @@ class Patch:
     # parts left unanalysed (libclang crashed, a limit or --timeout was
     # reached), each with its reason: the patch cannot be proved
     gaps: list[str] = field(default_factory=list)
+    # past a limit of size (patchscope.csource.size): neither analysed nor
+    # decided, the reason in gaps
+    unanalysed: bool = False
     accounting: list[LineAccount] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)  # what the patch's proof rests on
     checked: list[str] = field(default_factory=list)  # assumptions tree mode checked instead

@@ -32,6 +32,7 @@ def analyse_series(
     from patchscope.csource.analyse import Context, analyse_patch
     from patchscope.csource.names import check_parameter_names
     from patchscope.csource.parse import CompileCommands, CompileCommandsError
+    from patchscope.csource.size import oversize
     from patchscope.csource.whole import find_callers, summary
 
     ctx = Context(tree=tree)
@@ -55,6 +56,15 @@ def analyse_series(
     for patch in series.patches:
         if budget.expired():
             patch.gaps.append(f"its C analysis was {budget.reason()}")
+            continue
+        too_large = oversize(patch)
+        if too_large is not None:
+            patch.gaps.append(too_large)
+            patch.unanalysed = True
+            patch.findings.append(Finding(
+                check="c-analysis-skipped", severity=Severity.WARNING,
+                message=f"this patch is not analysed: {too_large}; its call sites are not "
+                "checked", patch=patch.index))
             continue
         progress.note(f"C analysis: patch {patch.index}/{patch.total}")
         try:

@@ -57,7 +57,9 @@ def decide_series(series: Series, options: CheckOptions, progress: Progress) -> 
     progress.expect_sites(len(modelled_calls(series)))
     outcomes = run_models(series, profile, options, progress)
     for n, patch in enumerate(patches, 1):
-        if budget.expired():
+        if patch.unanalysed:  # past a size limit: the reason is in its gaps
+            pass
+        elif budget.expired():
             patch.gaps.append(f"its verdicts were {budget.reason()}")
             for call in patch.call_sites:
                 call.verdict = Verdict(VerdictKind.UNKNOWN, "none", budget.reason(),
